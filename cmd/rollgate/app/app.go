@@ -1,0 +1,67 @@
+// Package app is rollgate's command line: it turns arguments, ROLLGATE_*
+// environment variables and the gate file into a typed gate.Config, runs the
+// command and maps the outcome to the exit-code contract.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollgate/rollgate/gate"
+)
+
+// Run executes one rollgate invocation and returns its exit status.
+// Everything the process touches is passed in, so tests can run it in-process.
+func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	env := newEnv(environ)
+	a := newApp(env, stdout, stderr)
+	err := a.RunContext(ctx, normalizeArgs(args, a))
+	if err == nil {
+		return int(gate.ExitPassed)
+	}
+	code := gate.ExitBadInput // urfave/cli reports unknown flags and bad values as plain errors
+	if ge := new(gate.Error); errors.As(err, &ge) {
+		code = ge.Code
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(stderr, "rollgate: %s\n", strings.TrimSpace(msg))
+	}
+	return int(code)
+}
+
+func usagef(format string, args ...any) error {
+	return &gate.Error{Code: gate.ExitBadInput, Err: fmt.Errorf(format, args...)}
+}
+
+func newApp(env Env, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "rollgate",
+		Usage: "decide whether a Kubernetes rollout may stand: watch, analyze, promote, hold or roll back",
+		Description: "rollgate runs at the end of a deploy pipeline. It watches a Deployment or an Argo Rollout,\n" +
+			"fails fast with a diagnosis when the new pods are doomed, evaluates Prometheus checks, then\n" +
+			"promotes, holds or rolls back, and reports to the CI log, machine-readable files and Slack.\n\n" +
+			"Exit codes: 0 passed/promoted, 1 failed/rolled back, 2 bad input, 3 held, 4 runtime error,\n" +
+			"5 cancelled, 6 superseded.",
+		Writer:                 stdout,
+		ErrWriter:              stderr,
+		HideVersion:            true,
+		UseShortOptionHandling: true,
+		// The exit status is decided in Run, after deferred cleanup has run.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usagef("%v (see rollgate --help)", err)
+		},
+		Commands: commands(env),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q: see rollgate --help", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+}

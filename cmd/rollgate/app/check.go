@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollgate/rollgate/gate"
+)
+
+func checkCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "preflight, quota and readiness: wait until the rollout completes or is doomed (no metrics, no actions)",
+		ArgsUsage: "TARGET",
+		UsageText: "rollgate check deployment/api -n shop --timeout 5m\n" +
+			"Exits 0 when the rollout completes (kubectl's rules), 1 when it failed or timed out,\n" +
+			"2 when the target does not exist, 4 on cluster or permission trouble. Changes nothing.",
+		Flags: globalFlags(),
+		Action: action(func(c *cli.Context) error {
+			return runCheck(c.Context, c, env)
+		}),
+	}
+}
+
+func runCheck(ctx context.Context, c *cli.Context, env Env) error {
+	o, cfg, target, err := prepare(c, env)
+	if err != nil {
+		return err
+	}
+	if target.Kind != gate.KindDeployment {
+		return gate.Errorf(gate.ExitRuntime, "check %s: Argo Rollouts are not implemented yet (tracked in the readiness issue)", target)
+	}
+	k, err := connect(o, env)
+	if err != nil {
+		return err
+	}
+	target.Namespace = k.namespaceFor(target)
+	rep := newReporter("check", o, target, c.App.Writer, c.App.ErrWriter)
+	rep.report.Context = k.Context
+	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
+
+	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
+	defer cancel()
+	start := time.Now()
+	p, err := gate.WaitDeployment(ctx, k.Client, target.Namespace, target.Name, func(p gate.Progress) {
+		rep.event("readiness", "%s (%.1fs)", p.Message, time.Since(start).Seconds())
+	})
+	rep.report.Readiness = &p
+	return rep.finish(err)
+}
+
+// prepare reads options and the gate config and names the target.
+func prepare(c *cli.Context, env Env) (Options, *gate.Config, gate.Target, error) {
+	if c.NArg() > 1 {
+		return Options{}, nil, gate.Target{}, usagef("%s takes one TARGET, got %d arguments: %v", c.Command.Name, c.NArg(), c.Args().Slice())
+	}
+	o, err := readOptions(c, env)
+	if err != nil {
+		return o, nil, gate.Target{}, err
+	}
+	cfg, err := resolveConfig(o, c.Args().First())
+	if err != nil {
+		return o, nil, gate.Target{}, err
+	}
+	t, err := targetOf(cfg)
+	return o, cfg, t, err
+}

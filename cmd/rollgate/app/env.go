@@ -1,0 +1,44 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Env is the process environment as rollgate reads it: an empty variable
+// counts as unset, because CI systems (GitHub Actions' INPUT_*, templated
+// GitLab variables) export empty strings for inputs nobody gave.
+type Env map[string]string
+
+func newEnv(environ []string) Env {
+	env := Env{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// Lookup returns a non-empty variable.
+func (e Env) Lookup(name string) (string, bool) {
+	v, ok := e[name]
+	return v, ok
+}
+
+// envName is the ROLLGATE_* variable of a flag: --prometheus-url is
+// ROLLGATE_PROMETHEUS_URL.
+func envName(flag string) string {
+	return "ROLLGATE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// setting reads one setting with rollgate's precedence: the flag when given
+// on the command line, else its ROLLGATE_* variable, else ok=false so the
+// gate file or the built-in default applies.
+func setting(c *cli.Context, env Env, flag string) (string, bool) {
+	if c.IsSet(flag) {
+		return c.String(flag), true
+	}
+	return env.Lookup(envName(flag))
+}

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rollgate/rollgate/gate"
+)
+
+// cluster is a connection to the target's cluster.
+type cluster struct {
+	Client    kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Context   string // kubeconfig context name, "" in-cluster
+	Host      string
+	Namespace string // from the kubeconfig context; "default" when it has none
+}
+
+// connect loads the kube config exactly as kubectl does: --kubeconfig, else
+// every file in $KUBECONFIG merged, else ~/.kube/config, else in-cluster;
+// --context and -n override; exec credential plugins work.
+func connect(o Options, env Env) (*cluster, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Kubeconfig
+	if kc, ok := env.Lookup("KUBECONFIG"); ok {
+		rules.Precedence = filepath.SplitList(kc)
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	if o.Kubeconfig != "" {
+		if _, err := os.Stat(o.Kubeconfig); err != nil {
+			return nil, usagef("--kubeconfig %s: %v", o.Kubeconfig, errors.Unwrap(err))
+		}
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	rc, err := cc.ClientConfig()
+	if err != nil {
+		if clientcmd.IsEmptyConfig(err) {
+			return nil, usagef("no Kubernetes configuration found: set KUBECONFIG or --kubeconfig (or run inside a cluster)")
+		}
+		if clientcmd.IsConfigurationInvalid(err) {
+			return nil, usagef("kubeconfig is not usable: %v", err)
+		}
+		return nil, gate.Errorf(gate.ExitBadInput, "load kubeconfig: %w", err)
+	}
+	rc.UserAgent = "rollgate/" + version
+	rc.QPS, rc.Burst = 50, 100
+	ns, _, err := cc.Namespace()
+	if err != nil {
+		return nil, usagef("kubeconfig namespace: %v", err)
+	}
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, usagef("kubeconfig: %v", err)
+	}
+	ctxName := raw.CurrentContext
+	if o.Context != "" {
+		ctxName = o.Context
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, gate.Errorf(gate.ExitRuntime, "kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, gate.Errorf(gate.ExitRuntime, "kubernetes dynamic client: %w", err)
+	}
+	return &cluster{Client: client, Dynamic: dyn, Context: ctxName, Host: rc.Host, Namespace: ns}, nil
+}
+
+// namespaceFor picks the target's namespace: flag, env or file first (already
+// merged into cfg), else the kubeconfig context's.
+func (k *cluster) namespaceFor(t gate.Target) string {
+	if t.Namespace != "" {
+		return t.Namespace
+	}
+	return k.Namespace
+}
+
+func (k *cluster) String() string { return fmt.Sprintf("context %q (%s)", k.Context, k.Host) }

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rollgate/rollgate/gate"
+)
+
+// reporter prints a run as it happens and writes the final report. In text
+// mode progress goes to stdout; in json mode stdout carries only the final
+// report document, so progress goes to stderr.
+type reporter struct {
+	opts   Options
+	stdout io.Writer
+	log    io.Writer
+	now    func() time.Time
+	report gate.Report
+}
+
+func newReporter(command string, o Options, t gate.Target, stdout, stderr io.Writer) *reporter {
+	r := &reporter{opts: o, stdout: stdout, log: stdout, now: time.Now}
+	if o.Output == OutputJSON {
+		r.log = stderr
+	}
+	r.report = gate.Report{Command: command, Target: t, DryRun: o.DryRun, StartedAt: r.now().UTC(), Timeline: []gate.Event{}}
+	return r
+}
+
+// event records a timeline entry and prints it as one timestamped line.
+func (r *reporter) event(phase, format string, args ...any) {
+	e := gate.Event{At: r.now().UTC(), Phase: phase, Message: fmt.Sprintf(format, args...)}
+	r.report.Timeline = append(r.report.Timeline, e)
+	fmt.Fprintf(r.log, "%s %-9s %s\n", e.At.Format("15:04:05"), e.Phase, e.Message)
+}
+
+// finish records the outcome, prints the verdict and writes the reports. A
+// report that cannot be written is a runtime error unless the gate already
+// failed for a more important reason.
+func (r *reporter) finish(err error) error {
+	r.report.Finish(err, r.now().UTC())
+	rep := &r.report
+	if r.opts.Output == OutputText {
+		fmt.Fprintf(r.stdout, "verdict: %s (exit %d) — %s\n", rep.Decision, rep.ExitCode, verdictText(rep))
+	} else if werr := writeJSON(r.stdout, rep); werr != nil && err == nil {
+		err = gate.Errorf(gate.ExitRuntime, "write report to stdout: %w", werr)
+	}
+	if r.opts.Report != "" {
+		if werr := writeReportFile(r.opts.Report, rep); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+func verdictText(rep *gate.Report) string {
+	if rep.Reason != "" {
+		return rep.Reason
+	}
+	return fmt.Sprintf("%s is ready", rep.Target)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func writeReportFile(path string, rep *gate.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return gate.Errorf(gate.ExitRuntime, "write report: %w", err)
+	}
+	if err := writeJSON(f, rep); err != nil {
+		f.Close()
+		return gate.Errorf(gate.ExitRuntime, "write report %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return gate.Errorf(gate.ExitRuntime, "write report %s: %w", path, err)
+	}
+	return nil
+}
