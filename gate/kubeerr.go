@@ -35,7 +35,7 @@ func KubeError(err error, verb, resource, namespace, name string) error {
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) {
-		return Errorf(ExitRuntime, "cannot reach the cluster to %s %s: %w", verb, obj, err)
+		return Errorf(ExitRuntime, "cannot reach the cluster to %s %s %s: %w", verb, obj, where, err)
 	}
 	return Errorf(ExitRuntime, "%s %s %s: %w", verb, obj, where, err)
 }

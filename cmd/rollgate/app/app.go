@@ -28,7 +28,7 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	if ge := new(gate.Error); errors.As(err, &ge) {
 		code = ge.Code
 	}
-	if msg := err.Error(); msg != "" {
+	if msg := err.Error(); msg != "" && !errors.As(err, new(reported)) {
 		fmt.Fprintf(stderr, "rollgate: %s\n", strings.TrimSpace(msg))
 	}
 	return int(code)

@@ -53,8 +53,17 @@ func (r *reporter) finish(err error) error {
 			err = werr
 		}
 	}
+	if err != nil && r.opts.Output == OutputText && rep.Reason == err.Error() {
+		return reported{err}
+	}
 	return err
 }
+
+// reported marks an error whose explanation is already on stdout, so Run
+// does not print it a second time.
+type reported struct{ error }
+
+func (r reported) Unwrap() error { return r.error }
 
 func verdictText(rep *gate.Report) string {
 	if rep.Reason != "" {
