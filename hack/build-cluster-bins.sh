@@ -18,12 +18,14 @@ timed() { # timed NAME CMD...: run CMD, log how long it took
   log "$name built in $((SECONDS - start))s"
 }
 
+# build_k8s builds the named commands of k8s.io/kubernetes (one go build each;
+# they share the build cache, so the second one costs little).
 build_k8s() {
   local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION \
     -X k8s.io/component-base/version.gitMajor=$(echo "${K8S_VERSION#v}" | cut -d. -f1) \
     -X k8s.io/component-base/version.gitMinor=$(echo "${K8S_VERSION#v}" | cut -d. -f2) \
     -X k8s.io/component-base/version.gitTreeState=clean"
-  (cd "$HERE/tools/k8s" && for c in kube-apiserver kube-controller-manager kube-scheduler; do
+  (cd "$HERE/tools/k8s" && for c in "$@"; do
     go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/$c.tmp" "k8s.io/kubernetes/cmd/$c"
     mv "$BIN_DIR/$c.tmp" "$BIN_DIR/$c"
   done)
@@ -61,9 +63,13 @@ with_argo=${ROLLGATE_ARGO:-1}
 
 [ -x "$BIN_DIR/etcd" ] || timed "etcd $ETCD_VERSION" build_etcd
 [ -d "$BIN_DIR/kwok-stages" ] && [ -x "$BIN_DIR/kwok" ] || timed "kwok $KWOK_VERSION" build_kwok
-for c in kube-apiserver kube-controller-manager kube-scheduler; do
-  [ -x "$BIN_DIR/$c" ] || { timed "kubernetes $K8S_VERSION control plane" build_k8s; break; }
+# kubectl is not part of the control plane: demo and bench use it to apply
+# manifests and to compare against `kubectl rollout status`.
+missing=()
+for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  [ -x "$BIN_DIR/$c" ] || missing+=("$c")
 done
+[ ${#missing[@]} -eq 0 ] || timed "kubernetes $K8S_VERSION: ${missing[*]}" build_k8s "${missing[@]}"
 if [ "$with_argo" = 1 ]; then
   [ -x "$BIN_DIR/rollouts-controller" ] && [ -d "$BIN_DIR/argo-crds" ] || timed "argo-rollouts $ARGO_VERSION" build_argo
 fi

@@ -1,0 +1,214 @@
+// Package e2e proves rollgate against a real control plane: etcd,
+// kube-apiserver, kube-controller-manager and kube-scheduler built from their
+// Go modules, kwok fake nodes and the Argo Rollouts controller, all started
+// on 127.0.0.1 by hack/cluster.sh. Set ROLLGATE_E2E=0 to skip.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+var env struct {
+	skip       string // why e2e tests are skipped, "" when they run
+	kubeconfig string
+	binary     string
+	rest       *rest.Config
+	client     kubernetes.Interface
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(setup(m))
+}
+
+func setup(m *testing.M) int {
+	if os.Getenv("ROLLGATE_E2E") == "0" {
+		env.skip = "ROLLGATE_E2E=0: end-to-end tests against the local control plane are skipped"
+		return m.Run()
+	}
+	root, err := repoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "rollgate-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	if err := startCluster(root); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: local control plane:", err)
+		return 1
+	}
+	env.binary = filepath.Join(tmp, "rollgate")
+	build := exec.Command("go", "build", "-o", env.binary, "./cmd/rollgate")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build rollgate:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// startCluster starts the local control plane, or reuses the running one.
+func startCluster(root string) error {
+	cmd := exec.Command("bash", filepath.Join(root, "hack", "cluster.sh"), "up")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hack/cluster.sh up: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	path, ok := strings.CutPrefix(last, "export KUBECONFIG=")
+	if !ok {
+		return fmt.Errorf("hack/cluster.sh up printed %q, want export KUBECONFIG=...", last)
+	}
+	env.kubeconfig = path
+	rc, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return err
+	}
+	rc.QPS, rc.Burst = 50, 100
+	env.rest = rc
+	env.client, err = kubernetes.NewForConfig(rc)
+	return err
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "hack", "cluster.sh")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot find the repository root (go.mod with hack/cluster.sh)")
+		}
+		dir = parent
+	}
+}
+
+// cluster returns the admin client, skipping the test when e2e is off.
+func cluster(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	if env.skip != "" {
+		t.Skip(env.skip)
+	}
+	return env.client
+}
+
+// namespace creates a namespace of the test's own, deleted when it ends.
+func namespace(t *testing.T) string {
+	t.Helper()
+	c := cluster(t)
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	name := strings.ToLower(fmt.Sprintf("e2e-%.30s-%s", sanitize(t.Name()), hex.EncodeToString(b)))
+	ctx := context.Background()
+	if _, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = c.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	waitFor(t, 30*time.Second, "default ServiceAccount in "+name, func() bool {
+		_, err := c.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		return err == nil
+	})
+	return name
+}
+
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// waitFor polls cond for test setup only (rollgate itself never polls).
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// result is one finished rollgate process.
+type result struct {
+	code           int
+	stdout, stderr string
+	elapsed        time.Duration
+	finished       time.Time
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s\n--- stdout\n%s--- stderr\n%s", r.code, r.elapsed.Round(time.Millisecond), r.stdout, r.stderr)
+}
+
+// rollgate runs the built binary against the local cluster.
+func rollgate(t *testing.T, kubeconfig string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.binary, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), finished: time.Now()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("run rollgate: %v", err)
+	}
+	t.Logf("rollgate %s: %s", strings.Join(args, " "), r)
+	return r
+}
+
+func (r result) expect(t *testing.T, code int, contains ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("rollgate exited %d, want %d\n%s", r.code, code, r)
+	}
+	all := r.stdout + r.stderr
+	for _, s := range contains {
+		if !strings.Contains(all, s) {
+			t.Errorf("output does not mention %q\n%s", s, r)
+		}
+	}
+}
