@@ -359,7 +359,7 @@ cmd_up() {
   if [ "$ARGO" = 0 ]; then "$HERE/build-cluster-bins.sh" --without-argo >&2; else "$HERE/build-cluster-bins.sh" --with-argo >&2; fi
   for p in openssl curl setsid; do command -v "$p" >/dev/null || die "$p is required"; done
 
-  mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/etcd" "$STATE/kwok"
+  mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/kwok" # etcd makes its data dir (0700)
   touch "$STATE/$MARKER" "$STATE/components"
   gen_certs
   write_kubeconfig
