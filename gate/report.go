@@ -5,18 +5,18 @@ import "time"
 // Report is the machine-readable account of one rollgate invocation: what
 // was gated, what was seen, what was decided and why.
 type Report struct {
-	Command    string    `json:"command"`
-	Target     Target    `json:"target"`
-	Context    string    `json:"context,omitempty"`
-	Decision   string    `json:"decision"`
-	ExitCode   int       `json:"exitCode"`
-	Reason     string    `json:"reason"`
-	DryRun     bool      `json:"dryRun,omitempty"`
-	StartedAt  time.Time `json:"startedAt"`
-	FinishedAt time.Time `json:"finishedAt"`
-	Timeline   []Event   `json:"timeline"`
-	Revision   string    `json:"revision,omitempty"`
-	Readiness  *Progress `json:"readiness,omitempty"`
+	Command    string           `json:"command"`
+	Target     Target           `json:"target"`
+	Context    string           `json:"context,omitempty"`
+	Decision   string           `json:"decision"`
+	ExitCode   int              `json:"exitCode"`
+	Reason     string           `json:"reason"`
+	DryRun     bool             `json:"dryRun,omitempty"`
+	StartedAt  time.Time        `json:"startedAt"`
+	FinishedAt time.Time        `json:"finishedAt"`
+	Timeline   []Event          `json:"timeline"`
+	Revision   string           `json:"revision,omitempty"`
+	Readiness  *ReadinessResult `json:"readiness,omitempty"`
 }
 
 // Event is one line of a run's timeline.

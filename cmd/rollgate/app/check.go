@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,11 +44,13 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
 	defer cancel()
-	start := time.Now()
-	p, err := gate.WaitDeployment(ctx, k.Client, target.Namespace, target.Name, func(p gate.Progress) {
-		rep.event("readiness", "%s (%.1fs)", p.Message, time.Since(start).Seconds())
+	res, err := gate.WatchDeployment(ctx, k.Client, target.Namespace, target.Name, gate.ReadinessOptions{
+		MaxRestarts: int32(*cfg.Readiness.MaxRestarts),
+		Grace:       cfg.Readiness.Grace.Duration,
+		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
 	})
-	rep.report.Readiness = &p
+	rep.report.Readiness = &res
+	rep.diagnosis(res.Diagnosis)
 	return rep.finish(err)
 }
 

@@ -65,6 +65,25 @@ type reported struct{ error }
 
 func (r reported) Unwrap() error { return r.error }
 
+// diagnosis prints what a person needs to fix a failed rollout.
+func (r *reporter) diagnosis(ds []gate.PodDiagnosis) {
+	for _, d := range ds {
+		fmt.Fprintf(r.log, "diagnosis %s\n", d.Object)
+		for _, p := range d.Problems {
+			fmt.Fprintf(r.log, "  problem: %s\n", p)
+		}
+		for _, e := range d.Events {
+			fmt.Fprintf(r.log, "  event:   %s\n", e)
+		}
+		for _, l := range d.Logs {
+			fmt.Fprintf(r.log, "  log:     %s\n", l)
+		}
+		if d.LogsUnavailable != "" {
+			fmt.Fprintf(r.log, "  log:     (%s)\n", d.LogsUnavailable)
+		}
+	}
+}
+
 func verdictText(rep *gate.Report) string {
 	if rep.Reason != "" {
 		return rep.Reason
