@@ -24,7 +24,11 @@ type ReadinessOptions struct {
 	Grace       time.Duration
 	// Observe receives each change worth a line in the live view.
 	Observe func(phase, msg string)
-	Now     func() time.Time
+	// Preflight runs once, when the revision under gate is pinned (its
+	// ReplicaSet exists and the spec is observed), before any pod is judged;
+	// an error ends the watch.
+	Preflight func(ctx context.Context, d *appsv1.Deployment) error
+	Now       func() time.Time
 }
 
 // ReadinessResult is the outcome of watching a rollout.
@@ -165,6 +169,11 @@ func (w *deploymentWatch) evaluate(ctx context.Context) (ReadinessResult, bool, 
 		p := pinDeployment(d, owned, rev)
 		w.pin = &p
 		w.observe("pin", pinText(p))
+		if w.opts.Preflight != nil {
+			if err := w.opts.Preflight(ctx, d); err != nil {
+				return w.result(), true, err
+			}
+		}
 	}
 	if w.pin != nil && rev > w.pin.Revision {
 		return w.result(), true, Errorf(ExitSuperseded, "superseded: deployment %s/%s moved to revision %d while revision %d was under gate",

@@ -1,6 +1,10 @@
 package gate
 
-import "time"
+import (
+	"time"
+
+	"github.com/rollgate/rollgate/gate/quota"
+)
 
 // Report is the machine-readable account of one rollgate invocation: what
 // was gated, what was seen, what was decided and why.
@@ -16,6 +20,7 @@ type Report struct {
 	FinishedAt time.Time        `json:"finishedAt"`
 	Timeline   []Event          `json:"timeline"`
 	Revision   string           `json:"revision,omitempty"`
+	Quota      *quota.Result    `json:"quota,omitempty"`
 	Readiness  *ReadinessResult `json:"readiness,omitempty"`
 }
 

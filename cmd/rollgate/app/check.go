@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/rollgate/rollgate/gate"
 )
@@ -48,6 +49,23 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		MaxRestarts: int32(*cfg.Readiness.MaxRestarts),
 		Grace:       cfg.Readiness.Grace.Duration,
 		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
+		Preflight: func(ctx context.Context, d *appsv1.Deployment) error {
+			if !*cfg.Quota.Preflight {
+				return nil
+			}
+			res, err := gate.QuotaPreflight(ctx, k.Client, d)
+			rep.report.Quota = &res
+			if err != nil {
+				return err
+			}
+			for _, line := range gate.QuotaSummary(res) {
+				rep.event("quota", "%s", line)
+			}
+			if !res.OK() {
+				return gate.Errorf(gate.ExitFailed, "quota preflight: %w", res.Err())
+			}
+			return nil
+		},
 	})
 	rep.report.Readiness = &res
 	rep.diagnosis(res.Diagnosis)
