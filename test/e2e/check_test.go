@@ -8,8 +8,9 @@ import (
 
 func TestCheckHealthyDeploymentPassesSoonAfterAvailable(t *testing.T) {
 	ns := namespace(t)
-	// A read-only identity: check passing under it proves check writes nothing.
-	kc := serviceAccountKubeconfig(t, ns, "reader", readOnly)
+	// The read-only Role of examples/rbac.yaml: check passing under it proves
+	// check writes nothing and that the documented Role is enough.
+	kc := serviceAccountKubeconfig(t, ns, "reader", exampleRole(t, "rollgate-check"))
 	create(t, ns, deployment("api", 3, "registry.local/api:v1"))
 	before := getDeployment(t, ns, "api").ResourceVersion
 

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/yaml"
 )
 
 // deployment is a small app Deployment; kwok makes its pods Running and
@@ -95,8 +98,30 @@ func serviceAccountKubeconfig(t *testing.T, ns, name string, rules []rbacv1.Poli
 	return path
 }
 
-// readOnly are the rules `rollgate check` needs on a Deployment.
-var readOnly = []rbacv1.PolicyRule{{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch"}}}
+// exampleRole returns the rules of a Role in examples/rbac.yaml, so the
+// tests prove the documented permissions are enough.
+func exampleRole(t *testing.T, name string) []rbacv1.PolicyRule {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "examples", "rbac.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(data), "\n---") {
+		var role rbacv1.Role
+		if err := yaml.Unmarshal([]byte(doc), &role); err != nil {
+			t.Fatalf("examples/rbac.yaml: %v", err)
+		}
+		if role.Kind == "Role" && role.Name == name {
+			return role.Rules
+		}
+	}
+	t.Fatalf("examples/rbac.yaml has no Role %s", name)
+	return nil
+}
 
 // waitAvailable returns when the Deployment is complete by kubectl's rules,
 // as seen by the test itself, and when that was observed.
