@@ -29,7 +29,7 @@ func deployment(name string, replicas int32, image string) *appsv1.Deployment {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
 			},
 		},
 	}
@@ -134,4 +134,3 @@ func waitAvailable(t *testing.T, ns, name string) time.Time {
 	})
 	return time.Now()
 }
-
