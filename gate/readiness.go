@@ -12,8 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 )
@@ -27,115 +25,120 @@ type ReadinessOptions struct {
 	// Preflight runs once, when the revision under gate is pinned (its
 	// ReplicaSet exists and the spec is observed), before any pod is judged;
 	// an error ends the watch.
-	Preflight func(ctx context.Context, d *appsv1.Deployment) error
+	Preflight func(ctx context.Context, obj any) error
 	Now       func() time.Time
 }
 
 // ReadinessResult is the outcome of watching a rollout.
 type ReadinessResult struct {
-	Progress Progress     `json:"progress"`
+	Progress Progress `json:"progress"`
+	// Outcome refines a done Rollout: ready-for-analysis or inconclusive.
+	Outcome  string       `json:"outcome,omitempty"`
 	Pin      *Pin         `json:"pin,omitempty"`
 	Problems []PodProblem `json:"problems,omitempty"`
 	// Diagnosis is filled on failure: per failing pod its events and logs.
 	Diagnosis []PodDiagnosis `json:"diagnosis,omitempty"`
 }
 
-// deploymentWatch holds the informer caches of one gated Deployment: the
-// Deployment itself (by name), and its ReplicaSets and pods (by selector).
-type deploymentWatch struct {
-	client   kubernetes.Interface
-	ns, name string
-	opts     ReadinessOptions
-	deps     cache.Indexer
-	rss      cache.Indexer
-	pods     cache.Indexer
-	changed  chan struct{}
+// workload is what the readiness watch needs to know of one kind of
+// workload: how to read its progress, how to pin the revision under gate and
+// spot a newer one, and which ReplicaSet holds the new pods.
+type workload interface {
+	// describe names the object in messages: "deployment shop/api".
+	describe() string
+	progress(obj any) (Progress, string)
+	// pin returns the revision under gate once it can be known.
+	pin(obj any, owned []*appsv1.ReplicaSet) (*Pin, bool)
+	// supersededBy names a newer revision that replaced pin, or "".
+	supersededBy(obj any, pin *Pin) string
+	owned(obj any, rss []*appsv1.ReplicaSet) []*appsv1.ReplicaSet
+	newReplicaSet(owned []*appsv1.ReplicaSet, pin *Pin) *appsv1.ReplicaSet
+}
+
+// readinessWatch holds the informer caches of one gated workload: the object
+// itself (by name) and its ReplicaSets and pods (by its selector).
+type readinessWatch struct {
+	client  kubernetes.Interface
+	ns      string
+	key     string
+	kind    workload
+	opts    ReadinessOptions
+	objs    cache.Indexer
+	rss     cache.Indexer
+	pods    cache.Indexer
+	changed chan struct{}
+	fatal   chan error // a forbidden list/watch
 
 	pin       *Pin
 	last      Progress
+	outcome   string
 	firstSeen map[string]time.Time // transient problem -> when first seen
 	reported  map[string]bool      // problems already printed
 }
 
-// WatchDeployment waits until the Deployment's rollout completes (kubectl's
-// rules), is doomed (DiagnosePod, ReplicaFailure), is superseded by a newer
-// revision, or ctx ends. It watches through informers, which re-establish
-// dropped watches themselves; it never polls and never writes.
-func WatchDeployment(ctx context.Context, client kubernetes.Interface, ns, name string, opts ReadinessOptions) (ReadinessResult, error) {
+func newReadinessWatch(client kubernetes.Interface, ns, name string, kind workload, opts ReadinessOptions) *readinessWatch {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	d, err := client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return ReadinessResult{}, KubeError(err, "get", "deployments.apps", ns, name)
-	}
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
-	if err != nil {
-		return ReadinessResult{}, Errorf(ExitBadInput, "deployment %s/%s has an invalid selector: %w", ns, name, err)
-	}
-	w := &deploymentWatch{client: client, ns: ns, name: name, opts: opts, changed: make(chan struct{}, 1),
-		firstSeen: map[string]time.Time{}, reported: map[string]bool{}}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	if err := w.start(ctx, sel.String()); err != nil {
-		return ReadinessResult{}, err
-	}
-	return w.loop(ctx)
+	return &readinessWatch{client: client, ns: ns, key: ns + "/" + name, kind: kind, opts: opts,
+		changed: make(chan struct{}, 1), fatal: make(chan error, 1), firstSeen: map[string]time.Time{}, reported: map[string]bool{}}
 }
 
-func (w *deploymentWatch) start(ctx context.Context, selector string) error {
-	byName := informers.NewSharedInformerFactoryWithOptions(w.client, 0, informers.WithNamespace(w.ns),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", w.name).String()
-		}))
-	bySel := informers.NewSharedInformerFactoryWithOptions(w.client, 0, informers.WithNamespace(w.ns),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
-	type watched struct {
-		inf      cache.SharedIndexInformer
-		resource string
-		dst      *cache.Indexer
-	}
-	all := []watched{
-		{byName.Apps().V1().Deployments().Informer(), "deployments.apps", &w.deps},
-		{bySel.Apps().V1().ReplicaSets().Informer(), "replicasets.apps", &w.rss},
-		{bySel.Core().V1().Pods().Informer(), "pods", &w.pods},
-	}
+// informerSet is the informers of one watch and where their caches go.
+type informerSet []struct {
+	inf      cache.SharedIndexInformer
+	resource string
+	dst      *cache.Indexer
+}
+
+// run starts the informers, waits for their caches and evaluates on every
+// change until a verdict. A forbidden list or watch ends it at once with the
+// verb and resource named (informers would otherwise retry forever).
+func (w *readinessWatch) run(ctx context.Context, set informerSet, start func(stop <-chan struct{})) (ReadinessResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	poke := func(any) {
 		select {
 		case w.changed <- struct{}{}:
 		default:
 		}
 	}
-	var watchErr error
-	for _, x := range all {
+	synced := make([]cache.InformerSynced, 0, len(set))
+	for _, x := range set {
 		*x.dst = x.inf.GetIndexer()
 		if _, err := x.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc: poke, UpdateFunc: func(_, o any) { poke(o) }, DeleteFunc: poke,
 		}); err != nil {
-			return WithCode(ExitRuntime, err)
+			return ReadinessResult{}, WithCode(ExitRuntime, err)
 		}
 		resource := x.resource
 		_ = x.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-			if apierrors.IsForbidden(err) && watchErr == nil {
-				watchErr = KubeError(err, "list/watch", resource, w.ns, "")
-				poke(nil)
+			if apierrors.IsForbidden(err) {
+				select {
+				case w.fatal <- KubeError(err, "list/watch", resource, w.ns, ""):
+				default:
+				}
 			}
 		})
+		synced = append(synced, x.inf.HasSynced)
 	}
-	byName.Start(ctx.Done())
-	bySel.Start(ctx.Done())
-	for _, x := range all {
-		if !cache.WaitForCacheSync(ctx.Done(), x.inf.HasSynced) {
-			if watchErr != nil {
-				return watchErr
-			}
-			return ctxError(ctx, "the watch caches did not sync")
+	start(ctx.Done())
+	syncCtx, syncDone := context.WithCancel(ctx)
+	defer syncDone()
+	ok := make(chan bool, 1)
+	go func() { ok <- cache.WaitForCacheSync(syncCtx.Done(), synced...) }()
+	select {
+	case err := <-w.fatal:
+		return ReadinessResult{}, err
+	case synced := <-ok:
+		if !synced {
+			return ReadinessResult{}, ctxError(ctx, "the watch caches did not sync")
 		}
 	}
-	return nil
+	return w.loop(ctx)
 }
 
-func (w *deploymentWatch) loop(ctx context.Context) (ReadinessResult, error) {
+func (w *readinessWatch) loop(ctx context.Context) (ReadinessResult, error) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -150,6 +153,8 @@ func (w *deploymentWatch) loop(ctx context.Context) (ReadinessResult, error) {
 		case <-ctx.Done():
 			res := w.result()
 			return res, ctxError(ctx, w.missing(res))
+		case err := <-w.fatal:
+			return w.result(), err
 		case <-w.changed:
 		case <-timer.C:
 		}
@@ -157,56 +162,55 @@ func (w *deploymentWatch) loop(ctx context.Context) (ReadinessResult, error) {
 }
 
 // evaluate recomputes the verdict from the caches.
-func (w *deploymentWatch) evaluate(ctx context.Context) (ReadinessResult, bool, error) {
-	obj, ok, _ := w.deps.GetByKey(w.ns + "/" + w.name)
+func (w *readinessWatch) evaluate(ctx context.Context) (ReadinessResult, bool, error) {
+	obj, ok, _ := w.objs.GetByKey(w.key)
 	if !ok {
-		return w.result(), true, Errorf(ExitFailed, "deployment %s/%s was deleted while being gated", w.ns, w.name)
+		return w.result(), true, Errorf(ExitFailed, "%s was deleted while being gated", w.kind.describe())
 	}
-	d := obj.(*appsv1.Deployment)
-	owned := ownedReplicaSets(d, typed[*appsv1.ReplicaSet](w.rss.List()))
-	rev := revisionOf(d)
-	if w.pin == nil && d.Status.ObservedGeneration >= d.Generation && newReplicaSet(owned, rev) != nil {
-		p := pinDeployment(d, owned, rev)
-		w.pin = &p
-		w.observe("pin", pinText(p))
-		if w.opts.Preflight != nil {
-			if err := w.opts.Preflight(ctx, d); err != nil {
-				return w.result(), true, err
+	owned := w.kind.owned(obj, typed[*appsv1.ReplicaSet](w.rss.List()))
+	if w.pin == nil {
+		if p, ok := w.kind.pin(obj, owned); ok {
+			w.pin = p
+			w.observe("pin", pinText(*p))
+			if w.opts.Preflight != nil {
+				if err := w.opts.Preflight(ctx, obj); err != nil {
+					return w.result(), true, err
+				}
 			}
 		}
 	}
-	if w.pin != nil && rev > w.pin.Revision {
-		return w.result(), true, Errorf(ExitSuperseded, "superseded: deployment %s/%s moved to revision %d while revision %d was under gate",
-			w.ns, w.name, rev, w.pin.Revision)
+	if w.pin != nil {
+		if newer := w.kind.supersededBy(obj, w.pin); newer != "" {
+			return w.result(), true, Errorf(ExitSuperseded, "superseded: %s moved to %s while revision %d was under gate",
+				w.kind.describe(), newer, w.pin.Revision)
+		}
 	}
-	p := DeploymentProgress(d)
-	if d.Spec.Paused && !p.Done && !p.Failed {
-		p.Message += " (the deployment is paused: resume it to continue)"
-	}
+	p, outcome := w.kind.progress(obj)
+	w.outcome = outcome
 	if p != w.last {
 		w.last = p
 		w.observe("readiness", p.Message)
 	}
+	if p.Failed {
+		return w.fail(ctx, owned, p.Message)
+	}
 	if p.Done {
 		return w.result(), true, nil
-	}
-	if p.Failed {
-		return w.fail(ctx, d, owned, p.Message)
 	}
 	if w.pin == nil {
 		return ReadinessResult{}, false, nil
 	}
-	rs := newReplicaSet(owned, w.pin.Revision)
+	rs := w.kind.newReplicaSet(owned, w.pin)
 	if c := replicaFailure(rs); c != "" {
-		return w.fail(ctx, d, owned, fmt.Sprintf("replicaset %s cannot create pods: %s", rs.Name, c))
+		return w.fail(ctx, owned, fmt.Sprintf("replicaset %s cannot create pods: %s", rs.Name, c))
 	}
 	if doomed := w.doomed(rs); len(doomed) > 0 {
-		return w.fail(ctx, d, owned, doomed[0].String())
+		return w.fail(ctx, owned, doomed[0].String())
 	}
 	return ReadinessResult{}, false, nil
 }
 
-func (w *deploymentWatch) observe(phase, msg string) {
+func (w *readinessWatch) observe(phase, msg string) {
 	if w.opts.Observe != nil {
 		w.opts.Observe(phase, msg)
 	}
@@ -236,7 +240,7 @@ func replicaFailure(rs *appsv1.ReplicaSet) string {
 }
 
 // podsOf returns the pods controlled by rs, by name.
-func (w *deploymentWatch) podsOf(rs *appsv1.ReplicaSet) []*corev1.Pod {
+func (w *readinessWatch) podsOf(rs *appsv1.ReplicaSet) []*corev1.Pod {
 	var out []*corev1.Pod
 	if rs == nil {
 		return out
@@ -252,7 +256,7 @@ func (w *deploymentWatch) podsOf(rs *appsv1.ReplicaSet) []*corev1.Pod {
 
 // doomed returns the problems that fail the gate now: doomed ones, and
 // transient ones older than the grace period. New problems are printed once.
-func (w *deploymentWatch) doomed(rs *appsv1.ReplicaSet) []PodProblem {
+func (w *readinessWatch) doomed(rs *appsv1.ReplicaSet) []PodProblem {
 	now := w.opts.Now()
 	seen := map[string]bool{}
 	var out []PodProblem
@@ -284,7 +288,7 @@ func (w *deploymentWatch) doomed(rs *appsv1.ReplicaSet) []PodProblem {
 	return out
 }
 
-func (w *deploymentWatch) nextGraceExpiry() (time.Time, bool) {
+func (w *readinessWatch) nextGraceExpiry() (time.Time, bool) {
 	var next time.Time
 	for _, t := range w.firstSeen {
 		if e := t.Add(w.opts.Grace); next.IsZero() || e.Before(next) {
@@ -295,22 +299,23 @@ func (w *deploymentWatch) nextGraceExpiry() (time.Time, bool) {
 }
 
 // result is the current state, for reports.
-func (w *deploymentWatch) result() ReadinessResult {
-	r := ReadinessResult{Progress: w.last, Pin: w.pin}
-	if w.pin != nil {
-		if obj, ok, _ := w.deps.GetByKey(w.ns + "/" + w.name); ok {
-			owned := ownedReplicaSets(obj.(*appsv1.Deployment), typed[*appsv1.ReplicaSet](w.rss.List()))
-			for _, pod := range w.podsOf(newReplicaSet(owned, w.pin.Revision)) {
-				r.Problems = append(r.Problems, DiagnosePod(pod, w.opts.MaxRestarts)...)
-			}
+func (w *readinessWatch) result() ReadinessResult {
+	r := ReadinessResult{Progress: w.last, Outcome: w.outcome, Pin: w.pin}
+	if w.pin == nil {
+		return r
+	}
+	if obj, ok, _ := w.objs.GetByKey(w.key); ok {
+		owned := w.kind.owned(obj, typed[*appsv1.ReplicaSet](w.rss.List()))
+		for _, pod := range w.podsOf(w.kind.newReplicaSet(owned, w.pin)) {
+			r.Problems = append(r.Problems, DiagnosePod(pod, w.opts.MaxRestarts)...)
 		}
 	}
 	return r
 }
 
 // missing says what a timed-out rollout was still waiting for.
-func (w *deploymentWatch) missing(r ReadinessResult) string {
-	parts := []string{fmt.Sprintf("deployment %s/%s not complete: %s", w.ns, w.name, r.Progress.Message)}
+func (w *readinessWatch) missing(r ReadinessResult) string {
+	parts := []string{fmt.Sprintf("%s not complete: %s", w.kind.describe(), r.Progress.Message)}
 	for _, p := range r.Problems {
 		parts = append(parts, p.String())
 	}
@@ -318,15 +323,16 @@ func (w *deploymentWatch) missing(r ReadinessResult) string {
 }
 
 // fail ends the gate with a diagnosis of the failing pods.
-func (w *deploymentWatch) fail(ctx context.Context, d *appsv1.Deployment, owned []*appsv1.ReplicaSet, why string) (ReadinessResult, bool, error) {
+func (w *readinessWatch) fail(ctx context.Context, owned []*appsv1.ReplicaSet, why string) (ReadinessResult, bool, error) {
 	r := w.result()
-	rev := revisionOf(d)
+	what := w.kind.describe()
+	var rs *appsv1.ReplicaSet
 	if w.pin != nil {
-		rev = w.pin.Revision
+		rs = w.kind.newReplicaSet(owned, w.pin)
+		what += fmt.Sprintf(" revision %d", w.pin.Revision)
 	}
-	rs := newReplicaSet(owned, rev)
 	r.Diagnosis = diagnose(ctx, w.client, w.ns, rs, w.podsOf(rs), r.Problems)
-	return r, true, Errorf(ExitFailed, "deployment %s/%s revision %d failed: %s", w.ns, w.name, rev, why)
+	return r, true, Errorf(ExitFailed, "%s failed: %s", what, why)
 }
 
 func typed[T any](objs []any) []T {

@@ -30,9 +30,6 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	if target.Kind != gate.KindDeployment {
-		return gate.Errorf(gate.ExitRuntime, "check %s: Argo Rollouts are not implemented yet (tracked in the readiness issue)", target)
-	}
 	k, err := connect(o, env)
 	if err != nil {
 		return err
@@ -45,13 +42,14 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
 	defer cancel()
-	res, err := gate.WatchDeployment(ctx, k.Client, target.Namespace, target.Name, gate.ReadinessOptions{
+	opts := gate.ReadinessOptions{
 		MaxRestarts: int32(*cfg.Readiness.MaxRestarts),
 		Grace:       cfg.Readiness.Grace.Duration,
 		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
-		Preflight: func(ctx context.Context, d *appsv1.Deployment) error {
-			if !*cfg.Quota.Preflight {
-				return nil
+		Preflight: func(ctx context.Context, obj any) error {
+			d, ok := obj.(*appsv1.Deployment)
+			if !*cfg.Quota.Preflight || !ok {
+				return nil // TODO(readiness issue): the canary quota of a Rollout
 			}
 			res, err := gate.QuotaPreflight(ctx, k.Client, d)
 			rep.report.Quota = &res
@@ -66,7 +64,16 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 			}
 			return nil
 		},
-	})
+	}
+	var res gate.ReadinessResult
+	if target.Kind == gate.KindRollout {
+		res, err = gate.WatchRollout(ctx, k.Client, k.Dynamic, target.Namespace, target.Name, opts)
+	} else {
+		res, err = gate.WatchDeployment(ctx, k.Client, target.Namespace, target.Name, opts)
+	}
+	if err == nil && res.Outcome == gate.RolloutInconclusive {
+		err = gate.Errorf(gate.ExitHeld, "%s is paused on an inconclusive analysis: a human must promote or abort it", target)
+	}
 	rep.report.Readiness = &res
 	rep.diagnosis(res.Diagnosis)
 	return rep.finish(err)
