@@ -27,6 +27,10 @@ unit: ## tests that need no cluster
 e2e: cluster-bins ## only the end-to-end tests
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./test/e2e/
 
+bench: build cluster-bins ## seconds to verdict: kubectl rollout status vs rollgate check
+	bash hack/bench.sh
+	$(GO) test -run '^$$' -bench . -benchmem ./gate/...
+
 demo: build cluster-bins ## the main job, end to end, on the local cluster
 	bash hack/demo.sh
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make bench: seconds to verdict of `kubectl rollout status` and of
+# `rollgate check`, started together on the same rollout of the same local
+# cluster, for a doomed release (image pull failure, progressDeadlineSeconds
+# 120) and a healthy one. Prints the figures and their ratio; asserts nothing.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/hack/versions.sh"
+RG="$ROOT/bin/rollgate"
+K="$BIN_DIR/kubectl"
+NS=rollgate-bench
+
+eval "$(bash "$ROOT/hack/cluster.sh" up | tail -n 1)"
+export KUBECONFIG
+trap '"$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true' EXIT
+"$K" create namespace "$NS" >/dev/null 2>&1 || true
+until "$K" -n "$NS" get serviceaccount default >/dev/null 2>&1; do sleep 0.2; done
+
+manifest() { # manifest IMAGE SIM
+  cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bench, namespace: $NS}
+spec:
+  replicas: 3
+  progressDeadlineSeconds: 120
+  selector: {matchLabels: {app: bench}}
+  template:
+    metadata:
+      labels: {app: bench, rollgate.dev/sim: "$2"}
+    spec:
+      containers: [{name: app, image: "$1"}]
+YAML
+}
+
+now() { date +%s.%N; }
+
+# race NAME: apply the release, start both gates at once, print their times.
+race() {
+  local name=$1 image=$2 sim=$3 t0 k_end r_end k_rc r_rc
+  manifest "$image" "$sim" | "$K" apply -f - >/dev/null
+  t0=$(now)
+  ( "$K" -n "$NS" rollout status deployment/bench --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > /tmp/rollgate-bench.k ) &
+  ( "$RG" check deployment/bench -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > /tmp/rollgate-bench.r ) &
+  wait
+  read -r k_rc k_end < /tmp/rollgate-bench.k
+  read -r r_rc r_end < /tmp/rollgate-bench.r
+  awk -v n="$name" -v t0="$t0" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
+    kt = k - t0; rt = r - t0
+    printf "%-34s kubectl rollout status %7.2fs (exit %d)   rollgate check %6.2fs (exit %d)   ratio %6.1fx\n", n, kt, kc, rt, rc, (rt > 0 ? kt / rt : 0)
+  }'
+}
+
+echo "# seconds from release to verdict, same cluster, started together"
+race "healthy v1 (first rollout)" registry.example/bench:v1 ok
+race "healthy v2" registry.example/bench:v2 ok
+race "doomed v3 (image not found)" registry.example/bench:v3 imagepull
