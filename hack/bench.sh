@@ -27,7 +27,7 @@ spec:
   selector: {matchLabels: {app: bench}}
   template:
     metadata:
-      labels: {app: bench, rollgate.dev/sim: "$2"}
+      labels: {app: bench${2:+, rollgate.dev/sim: "$2"}}
     spec:
       containers: [{name: app, image: "$1"}]
 YAML
@@ -52,6 +52,6 @@ race() {
 }
 
 echo "# seconds from release to verdict, same cluster, started together"
-race "healthy v1 (first rollout)" registry.example/bench:v1 ok
-race "healthy v2" registry.example/bench:v2 ok
+race "healthy v1 (first rollout)" registry.example/bench:v1 ""
+race "healthy v2" registry.example/bench:v2 ""
 race "doomed v3 (image not found)" registry.example/bench:v3 imagepull

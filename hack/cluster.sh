@@ -391,10 +391,19 @@ cmd_up() {
     --leader-elect=false --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --profiling=false
-  start kube-scheduler --kubeconfig "$kc" \
+  # The scheduler's --kubeconfig/--leader-elect flags are deprecated: use its config file.
+  cat >"$STATE/scheduler.yaml" <<EOF
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: $kc
+leaderElection:
+  leaderElect: false
+enableProfiling: false
+EOF
+  start kube-scheduler --config "$STATE/scheduler.yaml" \
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
-    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$STATE/pki/scheduler" \
-    --leader-elect=false --profiling=false
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$STATE/pki/scheduler"
 
   for f in "$STATE"/stages/*.yaml; do cfgs+=(--config "$f"); done
   # KWOK_WORKDIR keeps a user's ~/.kwok/kwok.yaml out of this cluster.
