@@ -35,7 +35,7 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		return err
 	}
 	target.Namespace = k.namespaceFor(target)
-	rep := newReporter("check", o, target, c.App.Writer, c.App.ErrWriter)
+	rep := newReporter("check", o, env, target, c.App.Writer, c.App.ErrWriter)
 	rep.report.Context = k.Context
 	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
 
@@ -46,6 +46,7 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		MaxRestarts: int32(*cfg.Readiness.MaxRestarts),
 		Grace:       cfg.Readiness.Grace.Duration,
 		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
+		Snapshot:    rep.snapshot,
 		Preflight: func(ctx context.Context, obj any) error {
 			d, ok := obj.(*appsv1.Deployment)
 			if !*cfg.Quota.Preflight || !ok {

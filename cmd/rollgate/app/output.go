@@ -18,13 +18,16 @@ type reporter struct {
 	stdout io.Writer
 	log    io.Writer
 	now    func() time.Time
+	live   *liveView // nil unless text output on a terminal
 	report gate.Report
 }
 
-func newReporter(command string, o Options, t gate.Target, stdout, stderr io.Writer) *reporter {
+func newReporter(command string, o Options, env Env, t gate.Target, stdout, stderr io.Writer) *reporter {
 	r := &reporter{opts: o, stdout: stdout, log: stdout, now: time.Now}
 	if o.Output == OutputJSON {
 		r.log = stderr
+	} else {
+		r.live = newLiveView(stdout, env)
 	}
 	r.report = gate.Report{Command: command, Target: t, DryRun: o.DryRun, StartedAt: r.now().UTC(), Timeline: []gate.Event{}}
 	return r
@@ -34,13 +37,30 @@ func newReporter(command string, o Options, t gate.Target, stdout, stderr io.Wri
 func (r *reporter) event(phase, format string, args ...any) {
 	e := gate.Event{At: r.now().UTC(), Phase: phase, Message: fmt.Sprintf(format, args...)}
 	r.report.Timeline = append(r.report.Timeline, e)
+	if r.live != nil {
+		r.live.clear()
+	}
 	fmt.Fprintf(r.log, "%s %-9s %s\n", e.At.Format("15:04:05"), e.Phase, e.Message)
+	if r.live != nil {
+		r.live.draw()
+	}
+}
+
+// snapshot feeds the live view, when there is one.
+func (r *reporter) snapshot(s gate.Snapshot) {
+	if r.live != nil {
+		r.live.update(s)
+	}
 }
 
 // finish records the outcome, prints the verdict and writes the reports. A
 // report that cannot be written is a runtime error unless the gate already
 // failed for a more important reason.
 func (r *reporter) finish(err error) error {
+	if r.live != nil {
+		r.live.clear()
+		r.live = nil
+	}
 	r.report.Finish(err, r.now().UTC())
 	rep := &r.report
 	if r.opts.Output == OutputText {

@@ -1,0 +1,80 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/rollgate/rollgate/gate"
+)
+
+// liveView redraws a block under the timeline on a terminal: each
+// ReplicaSet's counts, the new pods' states and the elapsed time. Plain
+// (non-TTY) output never gets it: CI logs keep only timestamped lines.
+type liveView struct {
+	w     io.Writer
+	start time.Time
+	snap  *gate.Snapshot
+	lines int // height of the block drawn last
+}
+
+// newLiveView returns nil unless w is a terminal.
+func newLiveView(w io.Writer, env Env) *liveView {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	if _, ci := env.Lookup("CI"); ci {
+		return nil
+	}
+	return &liveView{w: w, start: time.Now()}
+}
+
+// clear erases the block so a timeline line can be printed in its place.
+func (l *liveView) clear() {
+	if l.lines > 0 {
+		fmt.Fprintf(l.w, "\x1b[%dA\x1b[J", l.lines)
+		l.lines = 0
+	}
+}
+
+func (l *liveView) update(s gate.Snapshot) {
+	l.snap = &s
+	l.clear()
+	l.draw()
+}
+
+func (l *liveView) draw() {
+	if l.snap == nil {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  ── %s elapsed · %s\n", time.Since(l.start).Round(time.Second), l.snap.Progress.Message)
+	for _, rs := range l.snap.ReplicaSets {
+		tag := "old"
+		if rs.New {
+			tag = "new"
+		}
+		fmt.Fprintf(&b, "  %s rs %-32s rev %-3d desired %d ready %d available %d\n", tag, rs.Name, rs.Revision, rs.Desired, rs.Ready, rs.Available)
+	}
+	for _, p := range l.snap.Pods {
+		state := string(p.Phase)
+		if p.Ready {
+			state += ", ready"
+		}
+		if p.Problem != "" {
+			state += ", " + p.Problem
+		}
+		if p.Restarts > 0 {
+			state += fmt.Sprintf(", %d restarts", p.Restarts)
+		}
+		fmt.Fprintf(&b, "    pod %-40s %s\n", p.Name, state)
+	}
+	out := b.String()
+	l.lines = strings.Count(out, "\n")
+	fmt.Fprint(l.w, out)
+}
