@@ -70,6 +70,19 @@ lock() { # serialise up/down: a second concurrent `up` waits, then reuses the cl
   flock -n 9 || { log "waiting for another cluster.sh holding $STATE.lock"; flock 9; }
 }
 
+build_bins() { # no-op when cached; a lock in the cache keeps clusters in other state dirs from building twice
+  local flag=--with-argo
+  [ "$ARGO" != 0 ] || flag=--without-argo
+  mkdir -p "$ROLLGATE_CACHE"
+  exec 8>"$ROLLGATE_CACHE/build.lock"
+  if command -v flock >/dev/null && ! flock -n 8; then
+    log "waiting for a build of the binaries by another cluster.sh ($ROLLGATE_CACHE/build.lock)"
+    flock 8
+  fi
+  "$HERE/build-cluster-bins.sh" "$flag" >&2
+  exec 8>&-
+}
+
 # --- processes -------------------------------------------------------------
 
 running_pid() { # running_pid NAME: print the pid of NAME if its pid file names a live NAME process
@@ -356,7 +369,7 @@ cmd_up() {
     ! port_in_use "$p" || die "port $p is in use (another cluster? see ROLLGATE_*_PORT in $0)"
   done
 
-  if [ "$ARGO" = 0 ]; then "$HERE/build-cluster-bins.sh" --without-argo >&2; else "$HERE/build-cluster-bins.sh" --with-argo >&2; fi
+  build_bins
   for p in openssl curl setsid; do command -v "$p" >/dev/null || die "$p is required"; done
 
   mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/kwok" # etcd makes its data dir (0700)
@@ -441,6 +454,7 @@ EOF
 
 cmd_down() {
   lock
+  [ -e "$STATE" ] || { log "no cluster in $STATE"; return 0; }
   stop_all
   remove_state
   log "cluster down; $STATE removed"
