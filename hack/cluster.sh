@@ -2,8 +2,8 @@
 # Runs a real, throwaway Kubernetes control plane on 127.0.0.1 for rollgate's
 # tests and demos: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kwok (fake nodes that "run" pods) and the Argo Rollouts
-# controller. No containers and no kubectl: binaries from
-# hack/build-cluster-bins.sh, plus openssl and curl.
+# controller. No containers: binaries from hack/build-cluster-bins.sh; the
+# script itself needs only openssl, curl and setsid (API calls are curl).
 #
 # Usage: hack/cluster.sh up|down|env|status
 #   up      start the cluster, or reuse the healthy one in the state dir.
@@ -33,7 +33,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/versions.sh"
 
 STATE=${ROLLGATE_CLUSTER_DIR:-/tmp/rollgate-cluster}
-case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac # kubeconfig and pids need absolute paths
+case $STATE in /*) ;; *) STATE=${PWD%/}/$STATE ;; esac # kubeconfig and pids need absolute paths
 STATE=${STATE%/}
 ARGO=${ROLLGATE_ARGO:-1}
 TIMEOUT=${ROLLGATE_CLUSTER_TIMEOUT:-90}
@@ -111,20 +111,30 @@ start() { # start NAME ARGS...: run $BIN_DIR/NAME in the background, logs and pi
   echo "$name" >>"$STATE/components"
 }
 
+gone() { # gone PID: the process has exited (or is a zombie); an exiting one still holds its ports
+  local st
+  if [ -d /proc ]; then
+    st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || true
+  else
+    st=$(ps -o stat= -p "$1" 2>/dev/null) || true
+  fi
+  [ -z "$st" ] || [ "${st:0:1}" = Z ]
+}
+
 stop_one() { # stop_one NAME: SIGTERM, up to 5s grace, then SIGKILL
   local name=$1 pid i
   if pid=$(running_pid "$name"); then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 50; i++)); do
-      running_pid "$name" >/dev/null || break
+      ! gone "$pid" || break
       sleep 0.1
     done
-    if running_pid "$name" >/dev/null; then
+    if ! gone "$pid"; then
       log "$name ignored SIGTERM for 5s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       for ((i = 0; i < 50; i++)); do
-        running_pid "$name" >/dev/null || break
+        ! gone "$pid" || break
         sleep 0.1
       done
     fi
@@ -181,12 +191,12 @@ api() { # api PATH [CURL ARGS...]: request to the apiserver as rollgate-admin
 }
 
 create() { # create PATH < YAML: POST one manifest; 409 (exists) is fine
-  local out=$STATE/logs/last-api-response.json code
+  local out code
+  out=$(mktemp "$STATE/logs/api-response.XXXXXX")
   code=$(api "$1" -o "$out" -w '%{http_code}' -X POST -H 'Content-Type: application/yaml' --data-binary @-) || code=000
   case $code in
-    200 | 201 | 202 | 409) ;;
-    *) log "POST $1 answered HTTP $code: $(head -c 2000 "$out" 2>/dev/null)"
-      fail "could not create an object under $1" kube-apiserver ;;
+    200 | 201 | 202 | 409) rm -f "$out" ;;
+    *) log "POST $1 answered HTTP $code: $(head -c 2000 "$out")"; return 1 ;;
   esac
 }
 
@@ -364,9 +374,8 @@ cmd_up() {
   fi
   remove_state
 
-  for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$SCHEDULER_PORT" "$KWOK_PORT" \
-    "$ARGO_METRICS_PORT" "$ARGO_HEALTHZ_PORT"; do
-    ! port_in_use "$p" || die "port $p is in use (another cluster? see ROLLGATE_*_PORT in $0)"
+  for p in ETCD_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT SCHEDULER_PORT KWOK_PORT ARGO_METRICS_PORT ARGO_HEALTHZ_PORT; do
+    ! port_in_use "${!p}" || die "port ${!p} is in use (another cluster? pick a free one with ROLLGATE_$p)"
   done
 
   build_bins
@@ -385,8 +394,9 @@ cmd_up() {
     --unsafe-no-fsync # throwaway data: skip fsync, much faster on slow disks
   wait_until "etcd /health" etcd etcd_healthy
 
-  # --endpoint-reconciler-type=none: the "kubernetes" Endpoints may not hold
-  # a loopback address, and nothing in-cluster needs to reach the apiserver.
+  # --endpoint-reconciler-type none: with a reconciler, v1.37 refuses to start
+  # on a loopback --advertise-address ("may not be in the loopback range");
+  # no pod here needs the "kubernetes" Service endpoints anyway.
   start kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" --advertise-address 127.0.0.1 \
     --endpoint-reconciler-type none \
@@ -423,27 +433,30 @@ EOF
   KWOK_WORKDIR=$STATE/kwok start kwok --kubeconfig "$kc" "${cfgs[@]}" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --server-address "127.0.0.1:$KWOK_PORT"
-  for n in "${NODES[@]}"; do create /api/v1/nodes < <(node_yaml "$n"); done
+  for n in "${NODES[@]}"; do
+    create /api/v1/nodes < <(node_yaml "$n") || fail "could not create node $n" kube-apiserver
+  done
 
   if [ "$ARGO" != 0 ]; then
     for f in "$BIN_DIR"/argo-crds/*.yaml; do
-      create /apis/apiextensions.k8s.io/v1/customresourcedefinitions <"$f"
+      create /apis/apiextensions.k8s.io/v1/customresourcedefinitions <"$f" || fail "could not create the CRD in $f" kube-apiserver
       crds+=("$(awk '/^metadata:/ { m = 1; next } m && /^  name: / { print $2; exit }' "$f")")
     done
+    # Started before its CRDs are served, the controller logs watch errors.
+    for n in "${crds[@]}"; do wait_until "CRD $n Established" kube-apiserver crd_established "$n"; done
     # Cluster scope is the default (no --namespaced). Its metrics/healthz
     # listeners bind 0.0.0.0 (hard-coded upstream); only their ports are ours.
     start rollouts-controller --kubeconfig "$kc" --leader-elect=false \
       --metricsPort "$ARGO_METRICS_PORT" --healthzPort "$ARGO_HEALTHZ_PORT"
   fi
 
-  # The token controller creates the default ServiceAccount (~10s after boot);
-  # until then every pod create is rejected by the ServiceAccount admission.
+  # The serviceaccount controller creates default/default a moment after it
+  # starts; until then the ServiceAccount admission rejects every pod.
   wait_until "ServiceAccount default/default" kube-controller-manager sa_exists
   wait_until "kube-controller-manager /healthz" kube-controller-manager healthz_ok "https://127.0.0.1:$KCM_PORT/healthz"
   wait_until "kube-scheduler /healthz" kube-scheduler healthz_ok "https://127.0.0.1:$SCHEDULER_PORT/healthz"
   wait_until "${#NODES[@]} Ready untainted kwok nodes" kwok nodes_ready
   if [ "$ARGO" != 0 ]; then
-    for n in "${crds[@]}"; do wait_until "CRD $n Established" kube-apiserver crd_established "$n"; done
     wait_until "argo rollouts-controller /healthz" rollouts-controller healthz_ok "http://127.0.0.1:$ARGO_HEALTHZ_PORT/healthz"
   fi
 
