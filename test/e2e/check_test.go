@@ -35,7 +35,7 @@ func TestCheckUnschedulableFailsOnProgressDeadline(t *testing.T) {
 	d.Spec.Template.Spec.NodeSelector = map[string]string{"rollgate.dev/no-such-node": "true"}
 	create(t, ns, d)
 	r := rollgate(t, env.kubeconfig, "check", "deploy/stuck", "-n", ns, "--timeout", "2m")
-	r.expect(t, 1, "ProgressDeadlineExceeded", fmt.Sprintf("deployment %s/stuck failed", ns))
+	r.expect(t, 1, "ProgressDeadlineExceeded", fmt.Sprintf("deployment %s/stuck revision 1 failed", ns))
 }
 
 func TestCheckMissingDeploymentIsBadInput(t *testing.T) {
