@@ -54,6 +54,10 @@ func TestCheckFailsFast(t *testing.T) {
 			[]string{"OOMKilled", "exit code 137"}},
 		{"a failed pod is doomed", "failed", nil,
 			[]string{"pod Failed"}},
+		{"a missing secret is named", "missing-secret", func(d *appsv1.Deployment) {
+			d.Spec.Template.Spec.Containers[0].EnvFrom = []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "db-credentials"}}}}
+		}, []string{"CreateContainerConfigError", `secret "db-credentials" not found`}},
 		{"an impossible nodeSelector is unschedulable, with the scheduler's message", "", func(d *appsv1.Deployment) {
 			d.Spec.Template.Spec.NodeSelector = map[string]string{"rollgate.dev/no-such-node": "true"}
 		}, []string{"Unschedulable", "didn't match Pod's node affinity/selector"}},
@@ -116,6 +120,7 @@ func TestCheckQuotaLoweredDuringRolloutFailsFromFailedCreate(t *testing.T) {
 		rc <- rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
 	}()
 	waitFor(t, 30*time.Second, "the first new pod", func() bool { return countPods(t, ns) >= 4 })
+	time.Sleep(2 * time.Second) // let rollgate pass its preflight before the quota shrinks
 	setQuota(t, ns, "pods", corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")})
 	// Nudge the controller to create another pod: scale up by one.
 	release(t, ns, "api", func(d *appsv1.Deployment) { n := int32(4); d.Spec.Replicas = &n })
