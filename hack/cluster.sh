@@ -430,7 +430,12 @@ EOF
 
   for f in "$STATE"/stages/*.yaml; do cfgs+=(--config "$f"); done
   # KWOK_WORKDIR keeps a user's ~/.kwok/kwok.yaml out of this cluster.
+  # The stock heartbeat stage refreshes node status only every ~10 min and
+  # relies on node Leases, which kwok renews only with a lease duration set;
+  # without them the node lifecycle controller marks every node NotReady
+  # after its grace period and flips all pods to Ready=False mid-rollout.
   KWOK_WORKDIR=$STATE/kwok start kwok --kubeconfig "$kc" "${cfgs[@]}" \
+    --node-lease-duration-seconds 40 \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --server-address "127.0.0.1:$KWOK_PORT"
   for n in "${NODES[@]}"; do
