@@ -4,7 +4,11 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/rollgate/rollgate/gate/quota"
@@ -15,7 +19,61 @@ import (
 // waiting. A shortfall is a failed gate (exit 1) naming quota, resource,
 // need and headroom.
 func QuotaPreflight(ctx context.Context, client kubernetes.Interface, d *appsv1.Deployment) (quota.Result, error) {
-	ns := d.Namespace
+	surge, _, err := quota.DeploymentSurge(d)
+	if err != nil {
+		return quota.Result{}, Errorf(ExitBadInput, "%w", err)
+	}
+	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
+		surge = 0
+	}
+	r := quota.Rollout{New: d.Spec.Template.Spec, Old: d.Spec.Template.Spec}
+	r.Replicas, r.MaxSurge = ptrOr(d.Spec.Replicas, 1), surge
+	rev := revisionOf(d)
+	return evaluateQuota(ctx, client, d.Namespace, d.Spec.Selector, r, func(rss []*appsv1.ReplicaSet) []*appsv1.ReplicaSet {
+		return ownedReplicaSets(d, rss)
+	}, func(rs *appsv1.ReplicaSet) bool { return revisionOf(rs) == rev })
+}
+
+// RolloutQuotaPreflight is QuotaPreflight for an Argo Rollout: a canary
+// surges like a Deployment (Argo's maxSurge, default 25%); a blue-green
+// rollout starts a full second set of pods beside the active one.
+func RolloutQuotaPreflight(ctx context.Context, client kubernetes.Interface, u *unstructured.Unstructured) (quota.Result, error) {
+	var spec struct {
+		Replicas *int32                 `json:"replicas"`
+		Selector *metav1.LabelSelector  `json:"selector"`
+		Template corev1.PodTemplateSpec `json:"template"`
+		Strategy struct {
+			Canary *struct {
+				MaxSurge       *intstr.IntOrString `json:"maxSurge"`
+				MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
+			} `json:"canary"`
+		} `json:"strategy"`
+	}
+	raw, _, _ := unstructured.NestedMap(u.Object, "spec")
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &spec); err != nil {
+		return quota.Result{}, Errorf(ExitBadInput, "rollout %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+	}
+	replicas := ptrOr(spec.Replicas, 1)
+	surge := replicas // blue-green
+	if c := spec.Strategy.Canary; c != nil {
+		var err error
+		if surge, _, err = quota.CanarySurge(replicas, c.MaxSurge, c.MaxUnavailable); err != nil {
+			return quota.Result{}, Errorf(ExitBadInput, "rollout %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+		}
+	}
+	r := quota.Rollout{New: spec.Template.Spec, Old: spec.Template.Spec}
+	r.Replicas, r.MaxSurge = replicas, surge
+	st := ReadRolloutStatus(u)
+	owner := rolloutKind{}
+	return evaluateQuota(ctx, client, u.GetNamespace(), spec.Selector, r, func(rss []*appsv1.ReplicaSet) []*appsv1.ReplicaSet {
+		return owner.owned(u, rss)
+	}, func(rs *appsv1.ReplicaSet) bool { return rs.Labels[RolloutPodHashLabel] == st.CanaryHash })
+}
+
+// evaluateQuota counts the workload's old and new pods from its ReplicaSets
+// and evaluates the namespace's quotas against r.
+func evaluateQuota(ctx context.Context, client kubernetes.Interface, ns string, selector *metav1.LabelSelector, r quota.Rollout,
+	owned func([]*appsv1.ReplicaSet) []*appsv1.ReplicaSet, isNew func(*appsv1.ReplicaSet) bool) (quota.Result, error) {
 	quotas, err := client.CoreV1().ResourceQuotas(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return quota.Result{}, KubeError(err, "list", "resourcequotas", ns, "")
@@ -27,24 +85,18 @@ func QuotaPreflight(ctx context.Context, client kubernetes.Interface, d *appsv1.
 	if err != nil {
 		return quota.Result{}, KubeError(err, "list", "limitranges", ns, "")
 	}
-	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	r.LimitRanges = lrs.Items
+	sel, err := metav1.LabelSelectorAsSelector(selector)
 	if err != nil {
-		return quota.Result{}, Errorf(ExitBadInput, "deployment %s/%s has an invalid selector: %w", ns, d.Name, err)
+		return quota.Result{}, Errorf(ExitBadInput, "invalid selector: %w", err)
 	}
 	rsList, err := client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
 		return quota.Result{}, KubeError(err, "list", "replicasets.apps", ns, "")
 	}
-	surge, _, err := quota.DeploymentSurge(d)
-	if err != nil {
-		return quota.Result{}, Errorf(ExitBadInput, "%w", err)
-	}
-	r := quota.Rollout{New: d.Spec.Template.Spec, Old: d.Spec.Template.Spec, LimitRanges: lrs.Items}
-	r.Replicas, r.MaxSurge = ptrOr(d.Spec.Replicas, 1), surge
-	rev := revisionOf(d)
 	oldSeen := false
-	for _, rs := range ownedReplicaSets(d, pointers(rsList.Items)) {
-		if revisionOf(rs) == rev {
+	for _, rs := range owned(pointers(rsList.Items)) {
+		if isNew(rs) {
 			r.NewPods += rs.Status.Replicas
 			continue
 		}
@@ -52,9 +104,6 @@ func QuotaPreflight(ctx context.Context, client kubernetes.Interface, d *appsv1.
 		if !oldSeen && rs.Status.Replicas > 0 { // the newest old revision still running
 			r.Old, oldSeen = rs.Spec.Template.Spec, true
 		}
-	}
-	if d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
-		r.MaxSurge = 0
 	}
 	return quota.Evaluate(quotas.Items, r), nil
 }

@@ -12,7 +12,9 @@ NS=rollgate-bench
 
 eval "$(bash "$ROOT/hack/cluster.sh" up | tail -n 1)"
 export KUBECONFIG
-trap '"$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true' EXIT
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"; "$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true' EXIT
+"$K" delete namespace "$NS" --ignore-not-found --wait=true --timeout=90s >/dev/null
 "$K" create namespace "$NS" >/dev/null 2>&1 || true
 until "$K" -n "$NS" get serviceaccount default >/dev/null 2>&1; do sleep 0.2; done
 
@@ -40,11 +42,12 @@ race() {
   local name=$1 image=$2 sim=$3 t0 k_end r_end k_rc r_rc
   manifest "$image" "$sim" | "$K" apply -f - >/dev/null
   t0=$(now)
-  ( "$K" -n "$NS" rollout status deployment/bench --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > /tmp/rollgate-bench.k ) &
-  ( "$RG" check deployment/bench -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > /tmp/rollgate-bench.r ) &
+  # set +e: a failing gate is a result here, not a reason to stop the subshell.
+  ( set +e; "$K" -n "$NS" rollout status deployment/bench --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/k" ) &
+  ( set +e; "$RG" check deployment/bench -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/r" ) &
   wait
-  read -r k_rc k_end < /tmp/rollgate-bench.k
-  read -r r_rc r_end < /tmp/rollgate-bench.r
+  read -r k_rc k_end < "$TMP/k"
+  read -r r_rc r_end < "$TMP/r"
   awk -v n="$name" -v t0="$t0" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
     kt = k - t0; rt = r - t0
     printf "%-34s kubectl rollout status %7.2fs (exit %d)   rollgate check %6.2fs (exit %d)   ratio %6.1fx\n", n, kt, kc, rt, rc, (rt > 0 ? kt / rt : 0)

@@ -428,6 +428,18 @@ EOF
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --cert-dir "$STATE/pki/scheduler"
 
+  # Every container "logs" hack/cluster/logs/*.log (the previous instance's
+  # after a restart), so log tails in diagnoses can be tested without a kubelet.
+  cat >"$STATE/stages/rollgate-logs.yaml" <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: rollgate-logs
+spec:
+  logs:
+  - logsFile: $HERE/cluster/logs/current.log
+    previousLogsFile: $HERE/cluster/logs/previous.log
+EOF
   for f in "$STATE"/stages/*.yaml; do cfgs+=(--config "$f"); done
   # KWOK_WORKDIR keeps a user's ~/.kwok/kwok.yaml out of this cluster.
   # The stock heartbeat stage refreshes node status only every ~10 min and
@@ -436,6 +448,7 @@ EOF
   # after its grace period and flips all pods to Ready=False mid-rollout.
   KWOK_WORKDIR=$STATE/kwok start kwok --kubeconfig "$kc" "${cfgs[@]}" \
     --node-lease-duration-seconds 40 \
+    --node-port "$KWOK_PORT" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --server-address "127.0.0.1:$KWOK_PORT"
   for n in "${NODES[@]}"; do

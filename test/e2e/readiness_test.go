@@ -49,7 +49,7 @@ func TestCheckFailsFast(t *testing.T) {
 		{"an image that cannot be pulled names pod, container and reason", "imagepull", nil,
 			[]string{"container app: ErrImagePull", "not found"}},
 		{"a crash loop names the exit code and shows the events", "crashloop", nil,
-			[]string{"container app: CrashLoopBackOff (exit code 1)", "BackOff"}},
+			[]string{"container app: CrashLoopBackOff (exit code 1)", "BackOff", "FATAL required setting DATABASE_URL is empty"}},
 		{"an OOM-killed container is doomed", "oomkilled", nil,
 			[]string{"OOMKilled", "exit code 137"}},
 		{"a failed pod is doomed", "failed", nil,

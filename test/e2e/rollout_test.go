@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -112,4 +114,15 @@ func TestCheckRolloutCrashLoopFailsFast(t *testing.T) {
 	updateRollout(t, ns, "registry.local/web:v2", map[string]string{"rollgate.dev/sim": "crashloop"})
 	r := rollgate(t, env.kubeconfig, "check", "rollout/web", "-n", ns, "--timeout", "2m")
 	r.expect(t, 1, "CrashLoopBackOff", fmt.Sprintf("rollout %s/web revision 2 failed", ns))
+}
+
+func TestCheckRolloutCanaryQuotaPreflight(t *testing.T) {
+	ns := namespace(t)
+	createRollout(t, ns, 600)
+	waitFor(t, time.Minute, "rollout healthy", func() bool { return rolloutPhase(t, ns) == "Healthy" })
+	// Exactly the three stable pods fit: the canary's surge pod does not.
+	createQuota(t, ns, "pods", corev1.ResourceList{corev1.ResourcePods: resource.MustParse("3")})
+	updateRollout(t, ns, "registry.local/web:v2", nil)
+	r := rollgate(t, env.kubeconfig, "check", "rollout/web", "-n", ns, "--timeout", "2m")
+	r.expect(t, 1, "quota preflight", fmt.Sprintf("quota %s/pods: pods: rollout needs 1 more, 0 left", ns))
 }

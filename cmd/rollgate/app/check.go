@@ -6,8 +6,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/quota"
 )
 
 func checkCommand(env Env) *cli.Command {
@@ -48,11 +50,17 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
 		Snapshot:    rep.snapshot,
 		Preflight: func(ctx context.Context, obj any) error {
-			d, ok := obj.(*appsv1.Deployment)
-			if !*cfg.Quota.Preflight || !ok {
-				return nil // TODO(readiness issue): the canary quota of a Rollout
+			if !*cfg.Quota.Preflight {
+				return nil
 			}
-			res, err := gate.QuotaPreflight(ctx, k.Client, d)
+			var res quota.Result
+			var err error
+			switch o := obj.(type) {
+			case *appsv1.Deployment:
+				res, err = gate.QuotaPreflight(ctx, k.Client, o)
+			case *unstructured.Unstructured:
+				res, err = gate.RolloutQuotaPreflight(ctx, k.Client, o)
+			}
 			rep.report.Quota = &res
 			if err != nil {
 				return err
