@@ -105,7 +105,17 @@ func TestCheckQuotaTooSmallFailsBeforeWaiting(t *testing.T) {
 		d.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("512Mi")
 	})
 	r := rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m")
-	r.expect(t, 1, "quota preflight", fmt.Sprintf("quota %s/compute: requests.memory: rollout needs", ns), "left")
+	r.expect(t, 1, "quota preflight", fmt.Sprintf("quota %s/compute: requests.memory: rollout needs 512Mi more, 256Mi left", ns))
+	// The verdict came from rollgate's arithmetic: no pod of revision 2 exists.
+	pods, err := cluster(t).CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		if p.Spec.Containers[0].Image == "registry.local/api:v2" {
+			t.Errorf("pod %s of the new revision exists", p.Name)
+		}
+	}
 }
 
 func TestCheckQuotaLoweredDuringRolloutFailsFromFailedCreate(t *testing.T) {
