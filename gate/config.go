@@ -62,6 +62,21 @@ const (
 	LevelFail Level = "fail"
 )
 
+// UnmarshalJSON accepts YAML's unquoted off, which YAML 1.1 reads as the
+// boolean false, as "off".
+func (l *Level) UnmarshalJSON(b []byte) error {
+	if string(b) == "false" {
+		*l = LevelOff
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("must be off, warn or fail")
+	}
+	*l = Level(s)
+	return nil
+}
+
 // Preflight holds one level per workload-hygiene rule.
 type Preflight struct {
 	MutableImage             Level `json:"mutableImage"`

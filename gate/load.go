@@ -81,7 +81,10 @@ func Parse(data []byte) (*Config, error) {
 	return &c, nil
 }
 
-var durationType = reflect.TypeFor[Duration]()
+var (
+	durationType = reflect.TypeFor[Duration]()
+	levelType    = reflect.TypeFor[Level]()
+)
 
 // checkShape walks the generic YAML value against the Config type and
 // records unknown fields and wrongly typed values with their paths.
@@ -93,6 +96,13 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 		t = t.Elem()
 	}
 	switch {
+	case t == levelType:
+		if b, ok := v.(bool); ok && !b {
+			return // YAML 1.1 reads an unquoted off as false
+		}
+		if _, ok := v.(string); !ok {
+			ps.add(path, "must be off, warn or fail, not %s", describe(v))
+		}
 	case t == durationType:
 		s, ok := v.(string)
 		if !ok {

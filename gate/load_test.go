@@ -147,6 +147,19 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 	}
 }
 
+func TestUnquotedOffIsALevel(t *testing.T) {
+	cfg, err := Parse([]byte(header + "preflight: {mutableImage: off, missingPDB: fail}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Preflight.MutableImage != LevelOff || cfg.Preflight.MissingPDB != LevelFail {
+		t.Errorf("levels = %q, %q; want off, fail", cfg.Preflight.MutableImage, cfg.Preflight.MissingPDB)
+	}
+	if got := problemsOf(t, header+"preflight: {mutableImage: on}\n"); len(got) != 1 || !strings.Contains(got[0], "preflight.mutableImage: must be off, warn or fail, not true") {
+		t.Errorf("on: %v", got)
+	}
+}
+
 func TestExplicitZeroIsNotOverwrittenByDefaults(t *testing.T) {
 	cfg, err := Parse([]byte(header + "readiness: {maxRestarts: 0}\nquota: {preflight: false}\n"))
 	if err != nil {

@@ -21,6 +21,7 @@ type Report struct {
 	Timeline   []Event          `json:"timeline"`
 	Revision   string           `json:"revision,omitempty"`
 	Quota      *quota.Result    `json:"quota,omitempty"`
+	Preflight  []Finding        `json:"preflight,omitempty"`
 	Readiness  *ReadinessResult `json:"readiness,omitempty"`
 }
 

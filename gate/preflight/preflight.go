@@ -46,28 +46,8 @@ type Workload struct {
 	ServiceAccount *corev1.ServiceAccount
 }
 
-// Finding is one rule's complaint about one container or the whole pod.
-type Finding struct {
-	Rule      string     `json:"rule"`
-	Level     gate.Level `json:"level"`
-	Container string     `json:"container,omitempty"`
-	Message   string     `json:"message"`
-	Fix       string     `json:"fix"`
-}
-
-func (f Finding) String() string {
-	return fmt.Sprintf("%s %s: %s (fix: %s)", f.Level, f.Rule, f.Message, f.Fix)
-}
-
-// Failed reports whether any finding is at level fail.
-func Failed(fs []Finding) bool {
-	for _, f := range fs {
-		if f.Level == gate.LevelFail {
-			return true
-		}
-	}
-	return false
-}
+// Finding is gate.Finding: verdicts are data the reports carry.
+type Finding = gate.Finding
 
 // Evaluate applies every rule that is not off.
 func Evaluate(w Workload, cfg gate.Preflight) []Finding {

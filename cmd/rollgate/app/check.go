@@ -5,11 +5,8 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
-	appsv1 "k8s.io/api/apps/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rollgate/rollgate/gate"
-	"github.com/rollgate/rollgate/gate/quota"
 )
 
 func checkCommand(env Env) *cli.Command {
@@ -20,7 +17,10 @@ func checkCommand(env Env) *cli.Command {
 		UsageText: "rollgate check deployment/api -n shop --timeout 5m\n" +
 			"Exits 0 when the rollout completes (kubectl's rules), 1 when it failed or timed out,\n" +
 			"2 when the target does not exist, 4 on cluster or permission trouble. Changes nothing.",
-		Flags: globalFlags(),
+		Flags: append(globalFlags(),
+			&cli.BoolFlag{Name: "preflight-only", Usage: withEnv("run only the preflight rules and the quota preflight; no waiting", "preflight-only")},
+			&cli.StringFlag{Name: "manifest", Usage: withEnv("with --preflight-only: check the Deployments and Rollouts of this manifest file, no cluster needed", "manifest")},
+		),
 		Action: action(func(c *cli.Context) error {
 			return runCheck(c.Context, c, env)
 		}),
@@ -28,6 +28,16 @@ func checkCommand(env Env) *cli.Command {
 }
 
 func runCheck(ctx context.Context, c *cli.Context, env Env) error {
+	preflightOnly, err := boolSetting(c, env, "preflight-only")
+	if err != nil {
+		return err
+	}
+	if manifest, ok := setting(c, env, "manifest"); ok {
+		if !preflightOnly {
+			return usagef("--manifest needs --preflight-only: without a cluster only the preflight rules can run")
+		}
+		return runManifestPreflight(c, env, manifest)
+	}
 	o, cfg, target, err := prepare(c, env)
 	if err != nil {
 		return err
@@ -40,6 +50,13 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	rep := newReporter("check", o, env, target, c.App.Writer, c.App.ErrWriter)
 	rep.report.Context = k.Context
 	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
+	if preflightOnly {
+		obj, err := getWorkload(ctx, k, target)
+		if err == nil {
+			err = runPreflight(ctx, k, cfg, obj, rep)
+		}
+		return rep.finish(err)
+	}
 
 	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
@@ -50,28 +67,7 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
 		Snapshot:    rep.snapshot,
 		Preflight: func(ctx context.Context, obj any) error {
-			if !*cfg.Quota.Preflight {
-				return nil
-			}
-			var res quota.Result
-			var err error
-			switch o := obj.(type) {
-			case *appsv1.Deployment:
-				res, err = gate.QuotaPreflight(ctx, k.Client, o)
-			case *unstructured.Unstructured:
-				res, err = gate.RolloutQuotaPreflight(ctx, k.Client, o)
-			}
-			rep.report.Quota = &res
-			if err != nil {
-				return err
-			}
-			for _, line := range gate.QuotaSummary(res) {
-				rep.event("quota", "%s", line)
-			}
-			if !res.OK() {
-				return gate.Errorf(gate.ExitFailed, "quota preflight: %w", res.Err())
-			}
-			return nil
+			return runPreflight(ctx, k, cfg, obj, rep)
 		},
 	}
 	var res gate.ReadinessResult

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -41,4 +42,21 @@ func setting(c *cli.Context, env Env, flag string) (string, bool) {
 		return c.String(flag), true
 	}
 	return env.Lookup(envName(flag))
+}
+
+// boolSetting is setting for a boolean flag: the flag, else its variable
+// (true/false/1/0), else false.
+func boolSetting(c *cli.Context, env Env, flag string) (bool, error) {
+	if c.IsSet(flag) {
+		return c.Bool(flag), nil
+	}
+	v, ok := env.Lookup(envName(flag))
+	if !ok {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, usagef("%s=%q: use true or false", envName(flag), v)
+	}
+	return b, nil
 }

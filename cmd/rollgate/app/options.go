@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -66,14 +65,9 @@ func readOptions(c *cli.Context, env Env) (Options, error) {
 	default:
 		return o, usagef("--output %q: use text or json", o.Output)
 	}
-	if c.IsSet("dry-run") {
-		o.DryRun = c.Bool("dry-run")
-	} else if v, ok := env.Lookup(envName("dry-run")); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return o, usagef("%s=%q: use true or false", envName("dry-run"), v)
-		}
-		o.DryRun = b
+	var err error
+	if o.DryRun, err = boolSetting(c, env, "dry-run"); err != nil {
+		return o, err
 	}
 	if v, ok := setting(c, env, "timeout"); ok {
 		d, err := time.ParseDuration(v)
