@@ -97,15 +97,16 @@ func TestCheckQuotaTooSmallFailsBeforeWaiting(t *testing.T) {
 	d.Spec.Template.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")}
 	create(t, ns, noDeadline(d))
 	waitAvailable(t, ns, "api")
-	// Room for the running pods and nothing more, then a release that
-	// doubles the memory of every pod.
+	// Room for the running pods and 256Mi more, then a release that doubles
+	// the memory of every pod: at its peak (3 new pods of 512Mi while the
+	// surge keeps one old pod of 256Mi) it adds 1Gi to today's 768Mi.
 	createQuota(t, ns, "compute", corev1.ResourceList{corev1.ResourceRequestsMemory: resource.MustParse("1Gi")})
 	release(t, ns, "api", func(d *appsv1.Deployment) {
 		d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2"
 		d.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("512Mi")
 	})
 	r := rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m")
-	r.expect(t, 1, "quota preflight", fmt.Sprintf("quota %s/compute: requests.memory: rollout needs 512Mi more, 256Mi left", ns))
+	r.expect(t, 1, "quota preflight", fmt.Sprintf("quota %s/compute: requests.memory: rollout needs 1Gi more, 256Mi left", ns))
 	// The verdict came from rollgate's arithmetic: no pod of revision 2 exists.
 	pods, err := cluster(t).CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
