@@ -1,0 +1,135 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollgate/rollgate/promql"
+)
+
+func tally(name string, outcomes ...promql.Outcome) *CheckTally {
+	t := &CheckTally{Name: name}
+	for _, o := range outcomes {
+		t.add(promql.Measurement{Outcome: o})
+	}
+	return t
+}
+
+const (
+	P = promql.Pass
+	F = promql.Fail
+	I = promql.Inconclusive
+	E = promql.Error
+)
+
+func TestDecide(t *testing.T) {
+	limits := Limits{Failure: 1, Inconclusive: 1, ConsecutiveError: 2}
+	tests := []struct {
+		name    string
+		tallies []*CheckTally
+		done    bool
+		want    string
+		rule    string
+	}{
+		{"one failure within the limit goes on", []*CheckTally{tally("error-rate", P, F, P)}, false, "", ""},
+		{"a second failure exceeds failureLimit 1 at once", []*CheckTally{tally("error-rate", P, F, F)}, false,
+			AnalysisFailed, "error-rate failed 2 of 3 intervals > failureLimit 1"},
+		{"inconclusive over its limit ends inconclusive", []*CheckTally{tally("error-rate", I, I)}, false,
+			AnalysisInconclusive, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1"},
+		{"consecutive errors over the limit end inconclusive, never passed", []*CheckTally{tally("error-rate", E, E, E)}, false,
+			AnalysisInconclusive, "3 consecutive query errors > consecutiveErrorLimit 2"},
+		{"a success resets consecutive errors", []*CheckTally{tally("error-rate", E, E, P, E, E)}, false, "", ""},
+		{"failure wins over inconclusive in the same interval", []*CheckTally{tally("a", I, I), tally("b", F, F)}, false,
+			AnalysisFailed, "b failed 2 of 2"},
+		{"all passing at the end passes and says so", []*CheckTally{tally("a", P, P), tally("b", P, F)}, true,
+			AnalysisPassed, "a passed 2 of 2; b passed 1 of 2"},
+		{"errors within the limit at the end never pass a check that never passed", []*CheckTally{tally("a", E, E)}, true,
+			AnalysisInconclusive, "a never passed in 2 intervals (0 inconclusive, 2 errors)"},
+		{"no data within the limit at the end is inconclusive", []*CheckTally{tally("a", I)}, true,
+			AnalysisInconclusive, "a never passed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, rule := Decide(tt.tallies, limits, tt.done)
+			if got != tt.want || !strings.Contains(rule, tt.rule) {
+				t.Errorf("Decide = %q %q; want %q containing %q", got, rule, tt.want, tt.rule)
+			}
+		})
+	}
+}
+
+// scripted answers each query with the next value of its script; an error
+// value stands for an unreachable Prometheus. It is a unit-test double of our
+// own one-method interface; the real Prometheus is in the e2e tests.
+type scripted struct {
+	values map[string][]any
+	asked  []string
+}
+
+func (s *scripted) Query(_ context.Context, q string, _ time.Time) (promql.Result, error) {
+	s.asked = append(s.asked, q)
+	vs := s.values[q]
+	if len(vs) == 0 {
+		return promql.Result{}, nil
+	}
+	v := vs[0]
+	s.values[q] = vs[1:]
+	if err, ok := v.(error); ok {
+		return promql.Result{}, err
+	}
+	return promql.Result{Samples: []promql.Sample{{Value: v.(float64)}}}, nil
+}
+
+func TestAnalyzeStopsAsSoonAsALimitIsExceeded(t *testing.T) {
+	max, count, fl, il, el := 0.01, 10, 1, 0, 4
+	q := &scripted{values: map[string][]any{
+		`errors{ns="shop"}`: {0.001, 0.02, 0.03, 0.001, 0.001},
+	}}
+	cfg := Analysis{Interval: Duration{time.Second}, Count: &count, FailureLimit: &fl, InconclusiveLimit: &il, ConsecutiveErrorLimit: &el,
+		Checks: []Check{{Name: "error-rate", Query: `errors{ns="{{.Namespace}}"}`, Max: &max, NoData: NoDataInconclusive, Series: SeriesSingle}}}
+	from := time.Unix(1700000000, 0)
+	res, err := Analyze(context.Background(), AnalysisOptions{Querier: q, Config: cfg, Vars: promql.Vars{Namespace: "shop"},
+		From: from, To: from.Add(9 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != AnalysisFailed || res.Rule != "error-rate failed 2 of 3 intervals > failureLimit 1" {
+		t.Errorf("outcome %q rule %q", res.Outcome, res.Rule)
+	}
+	if len(q.asked) != 3 {
+		t.Errorf("asked %d times, want 3: the analysis must stop when the limit is exceeded", len(q.asked))
+	}
+}
+
+func TestAnalyzeUnreachablePrometheusIsNeverAPass(t *testing.T) {
+	max, count, zero, el := 1.0, 3, 0, 4
+	down := errors.New("dial tcp 127.0.0.1:9090: connection refused")
+	q := &scripted{values: map[string][]any{"up": {down, down, down}}}
+	cfg := Analysis{Interval: Duration{time.Second}, Count: &count, FailureLimit: &zero, InconclusiveLimit: &zero, ConsecutiveErrorLimit: &el,
+		Checks: []Check{{Name: "up", Query: "up", Max: &max, NoData: NoDataInconclusive, Series: SeriesSingle}}}
+	from := time.Unix(1700000000, 0)
+	res, err := Analyze(context.Background(), AnalysisOptions{Querier: q, Config: cfg, From: from, To: from.Add(2 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != AnalysisInconclusive || !strings.Contains(res.Rule, "up never passed in 3 intervals (0 inconclusive, 3 errors)") {
+		t.Errorf("outcome %q rule %q", res.Outcome, res.Rule)
+	}
+}
+
+func TestCheckSpecExpandsReadyMadeChecks(t *testing.T) {
+	c := Check{Name: "success", Use: "success-rate", Vars: map[string]string{"window": "2m"}, NoData: NoDataInconclusive, Series: SeriesSingle}
+	s, err := c.Spec(promql.Vars{Namespace: "shop", CanaryPods: "api-5d8-[a-z0-9]+"}, map[string]string{"metric": "app_requests_total"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Query, `app_requests_total{namespace="shop",pod=~"api-5d8-[a-z0-9]+",code!~"5.."}[2m]`) {
+		t.Errorf("query = %s", s.Query)
+	}
+	if s.Min == nil || *s.Min != 99 || s.SampleQuery == "" {
+		t.Errorf("defaults not applied: min %v sampleQuery %q", s.Min, s.SampleQuery)
+	}
+}
