@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/rollgate/rollgate/promql"
 )
 
 // Validate returns every problem of a defaulted config, each with its field
@@ -120,6 +122,35 @@ func (c *Config) validateAnalysis(ps *Problems) {
 		}
 		seen[ch.Name] = i
 		ch.validate(ps, path)
+		ch.validateQueries(ps, path, a.Vars)
+	}
+	for k := range a.Vars {
+		if slices.Contains(promql.BuiltIn, k) {
+			ps.add("analysis.vars."+k, "is a built-in variable; pick another name")
+		}
+	}
+}
+
+// validateQueries renders the check with placeholder values, as a run
+// would, and parses every query with Prometheus' parser: unknown
+// variables and PromQL syntax errors surface here, offline.
+func (ch Check) validateQueries(ps *Problems, path string, fileVars map[string]string) {
+	s, err := ch.Spec(promql.Placeholders(nil), fileVars)
+	if err != nil {
+		field, msg, ok := strings.Cut(err.Error(), ": ")
+		if !ok || (field != "query" && field != "baseline" && field != "sampleQuery") {
+			field, msg = "use", err.Error()
+		}
+		ps.add(path+"."+field, "%s", msg)
+		return
+	}
+	for field, q := range map[string]string{"query": s.Query, "baseline": s.Baseline, "sampleQuery": s.SampleQuery} {
+		if q == "" {
+			continue
+		}
+		if err := promql.CheckSyntax(q); err != nil {
+			ps.add(path+"."+field, "%v", err)
+		}
 	}
 }
 
