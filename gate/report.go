@@ -23,6 +23,7 @@ type Report struct {
 	Quota      *quota.Result    `json:"quota,omitempty"`
 	Preflight  []Finding        `json:"preflight,omitempty"`
 	Readiness  *ReadinessResult `json:"readiness,omitempty"`
+	Analysis   *AnalysisResult  `json:"analysis,omitempty"`
 }
 
 // Event is one line of a run's timeline.

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -28,3 +30,7 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func urlQuery(q string) string { return url.QueryEscape(q) }
+
+func containsEmptyResult(body string) bool { return strings.Contains(body, `"result":[]`) }

@@ -20,6 +20,8 @@ type Options struct {
 	Report     string
 	DryRun     bool
 	Timeout    time.Duration // 0: from the gate file or the default
+	// PrometheusURL overrides analysis.prometheus.url (analyze and run).
+	PrometheusURL string
 }
 
 // Output formats.
@@ -102,6 +104,9 @@ func resolveConfig(o Options, target string) (*gate.Config, error) {
 	}
 	if o.Timeout > 0 {
 		cfg.Timeout = gate.Duration{Duration: o.Timeout}
+	}
+	if o.PrometheusURL != "" {
+		cfg.Analysis.Prometheus.URL = o.PrometheusURL
 	}
 	cfg.Default()
 	if ps := cfg.Validate(); len(ps) > 0 {

@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/promql"
+)
+
+func analyzeCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:      "analyze",
+		Usage:     "evaluate the Prometheus checks only; --from/--to replays a past window",
+		ArgsUsage: "TARGET",
+		UsageText: "rollgate analyze deployment/api -n shop -f rollgate.yaml\n" +
+			"rollgate analyze deployment/api -n shop -f rollgate.yaml --from 2h --to 1h   # replay yesterday's thresholds\n" +
+			"Exits 0 when the checks pass, 1 when they fail, 3 when the data is inconclusive, 4 on trouble.",
+		Flags: append(globalFlags(),
+			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")},
+			&cli.StringFlag{Name: "from", Usage: withEnv("replay from this time: RFC 3339, or a duration ago like 2h", "from")},
+			&cli.StringFlag{Name: "to", Usage: withEnv("replay up to this time (default now): RFC 3339, or a duration ago", "to")},
+		),
+		Action: action(func(c *cli.Context) error { return runAnalyze(c.Context, c, env) }),
+	}
+}
+
+func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
+	o, err := readOptions(c, env)
+	if err != nil {
+		return err
+	}
+	if u, ok := setting(c, env, "prometheus-url"); ok {
+		o.PrometheusURL = u
+	}
+	from, to, err := replayWindow(c, env, time.Now())
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 1 {
+		return usagef("analyze takes one TARGET, got %d arguments", c.NArg())
+	}
+	cfg, err := resolveConfig(o, c.Args().First())
+	if err != nil {
+		return err
+	}
+	if len(cfg.Analysis.Checks) == 0 {
+		return usagef("no checks to analyze: add analysis.checks to the gate file (-f)")
+	}
+	target, err := targetOf(cfg)
+	if err != nil {
+		return err
+	}
+	q, err := querier(cfg.Analysis.Prometheus, env)
+	if err != nil {
+		return err
+	}
+	k, err := connect(o, env)
+	if err != nil {
+		return err
+	}
+	target.Namespace = k.namespaceFor(target)
+	rep := newReporter("analyze", o, env, target, c.App.Writer, c.App.ErrWriter)
+	rep.report.Context = k.Context
+	vars, pin, err := gate.ResolveVars(ctx, k.Client, k.Dynamic, target)
+	if err != nil {
+		return rep.finish(err)
+	}
+	rep.event("resolve", "%s in namespace %s: %s; canary pods =~ %s, stable pods =~ %s", target, target.Namespace, pinText(pin), vars.CanaryPods, vars.StablePods)
+	if !from.IsZero() {
+		rep.event("analysis", "replaying %s .. %s every %s", from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Analysis.Interval)
+	}
+	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: q, Config: cfg.Analysis, Vars: vars, From: from, To: to,
+		Observe: func(m promql.Measurement) { rep.event("analysis", "%s", measurementLine(m)) }})
+	rep.report.Analysis = &res
+	if err == nil {
+		err = analysisError(res)
+		rep.report.Reason = "analysis passed: " + res.Rule
+	}
+	return rep.finish(err)
+}
+
+// analysisError maps the analysis outcome to the exit-code contract.
+func analysisError(res gate.AnalysisResult) error {
+	switch res.Outcome {
+	case gate.AnalysisPassed:
+		return nil
+	case gate.AnalysisFailed:
+		return gate.Errorf(gate.ExitFailed, "analysis failed: %s", res.Rule)
+	}
+	return gate.Errorf(gate.ExitHeld, "analysis inconclusive: %s", res.Rule)
+}
+
+func measurementLine(m promql.Measurement) string {
+	s := fmt.Sprintf("%s %s: %s", m.Check, strings.ToUpper(string(m.Outcome)), m.Reason)
+	if m.Samples != nil {
+		s += fmt.Sprintf(" (samples %.4g)", *m.Samples)
+	}
+	for _, w := range m.Warnings {
+		s += " [prometheus warning: " + w + "]"
+	}
+	return s
+}
+
+func pinText(p *gate.Pin) string {
+	if p == nil {
+		return "no revision"
+	}
+	s := fmt.Sprintf("revision %d (hash %s)", p.Revision, p.TemplateHash)
+	if p.Stable != nil {
+		s += fmt.Sprintf(", stable revision %d (hash %s)", p.Stable.Revision, p.Stable.TemplateHash)
+	}
+	return s
+}
+
+// querier builds the Prometheus client; credentials come from the
+// environment variables the gate file names, never from the file.
+func querier(p gate.Prometheus, env Env) (promql.Querier, error) {
+	cfg := promql.Config{URL: p.URL, CAFile: p.CAFile, InsecureSkipVerify: p.InsecureSkipVerify, Headers: p.Headers, Timeout: p.Timeout.Duration}
+	secret := func(name, what string) (string, error) {
+		v, ok := env.Lookup(name)
+		if !ok {
+			return "", usagef("%s: environment variable %s is not set", what, name)
+		}
+		return v, nil
+	}
+	var err error
+	if p.BearerTokenEnv != "" {
+		if cfg.BearerToken, err = secret(p.BearerTokenEnv, "analysis.prometheus.bearerTokenEnv"); err != nil {
+			return nil, err
+		}
+	}
+	if b := p.BasicAuth; b != nil {
+		if cfg.Username, err = secret(b.UsernameEnv, "analysis.prometheus.basicAuth.usernameEnv"); err != nil {
+			return nil, err
+		}
+		if cfg.Password, err = secret(b.PasswordEnv, "analysis.prometheus.basicAuth.passwordEnv"); err != nil {
+			return nil, err
+		}
+	}
+	q, err := promql.New(cfg)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return q, nil
+}
+
+// replayWindow reads --from/--to: RFC 3339 times or durations ago.
+func replayWindow(c *cli.Context, env Env, now time.Time) (from, to time.Time, err error) {
+	parse := func(flag string) (time.Time, bool, error) {
+		v, ok := setting(c, env, flag)
+		if !ok {
+			return time.Time{}, false, nil
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t, true, nil
+		}
+		if d, err := time.ParseDuration(strings.TrimPrefix(v, "-")); err == nil && d >= 0 {
+			return now.Add(-d), true, nil
+		}
+		return time.Time{}, false, usagef("--%s %q: use an RFC 3339 time (2026-11-27T10:00:00Z) or a duration ago (2h)", flag, v)
+	}
+	from, hasFrom, err := parse("from")
+	if err != nil {
+		return from, to, err
+	}
+	to, hasTo, err := parse("to")
+	if err != nil {
+		return from, to, err
+	}
+	switch {
+	case hasTo && !hasFrom:
+		return from, to, usagef("--to needs --from")
+	case !hasFrom:
+		return from, to, nil
+	case !hasTo:
+		to = now
+	}
+	if !to.After(from) {
+		return from, to, usagef("--from %s is not before --to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return from, to, nil
+}
