@@ -29,6 +29,7 @@ e2e: cluster-bins ## only the end-to-end tests
 
 bench: build cluster-bins ## seconds to verdict: kubectl rollout status vs rollgate check
 	bash hack/bench.sh
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/e2e/
 
 demo: build cluster-bins ## the main job, end to end, on the local cluster
 	bash hack/demo.sh

@@ -20,7 +20,7 @@ type analysisFixture struct {
 	prom           *promServer
 }
 
-func newAnalysisFixture(t *testing.T) *analysisFixture {
+func newAnalysisFixture(t testing.TB) *analysisFixture {
 	t.Helper()
 	ns := namespace(t)
 	create(t, ns, deployment("api", 2, "registry.local/api:v1"))
@@ -55,7 +55,7 @@ func (f *analysisFixture) serve(pods []string, p profile) {
 }
 
 // gate writes a gate file around the given checks, analysing every 2s.
-func (f *analysisFixture) gate(t *testing.T, analysis string) string {
+func (f *analysisFixture) gate(t testing.TB, analysis string) string {
 	t.Helper()
 	return writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 6s\n  interval: 2s\n%s", f.prom.URL, analysis))
 }
@@ -74,7 +74,7 @@ const p99Check = `
       max: 1
       maxRatio: 1.2`
 
-func (f *analysisFixture) analyze(t *testing.T, gateFile string, extra ...string) result {
+func (f *analysisFixture) analyze(t testing.TB, gateFile string, extra ...string) result {
 	t.Helper()
 	return rollgate(t, env.kubeconfig, append([]string{"analyze", "deployment/api", "-n", f.ns, "-f", gateFile}, extra...)...)
 }

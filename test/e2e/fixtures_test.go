@@ -35,7 +35,7 @@ func deployment(name string, replicas int32, image string) *appsv1.Deployment {
 	}
 }
 
-func create(t *testing.T, ns string, d *appsv1.Deployment) *appsv1.Deployment {
+func create(t testing.TB, ns string, d *appsv1.Deployment) *appsv1.Deployment {
 	t.Helper()
 	got, err := cluster(t).AppsV1().Deployments(ns).Create(context.Background(), d, metav1.CreateOptions{})
 	if err != nil {
@@ -44,7 +44,7 @@ func create(t *testing.T, ns string, d *appsv1.Deployment) *appsv1.Deployment {
 	return got
 }
 
-func getDeployment(t *testing.T, ns, name string) *appsv1.Deployment {
+func getDeployment(t testing.TB, ns, name string) *appsv1.Deployment {
 	t.Helper()
 	d, err := cluster(t).AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -56,7 +56,7 @@ func getDeployment(t *testing.T, ns, name string) *appsv1.Deployment {
 // serviceAccountKubeconfig writes a kubeconfig that authenticates as a new
 // ServiceAccount bound to a Role with exactly rules, so a test can prove what
 // rollgate needs (and that it writes nothing).
-func serviceAccountKubeconfig(t *testing.T, ns, name string, rules []rbacv1.PolicyRule) string {
+func serviceAccountKubeconfig(t testing.TB, ns, name string, rules []rbacv1.PolicyRule) string {
 	t.Helper()
 	c := cluster(t)
 	ctx := context.Background()
@@ -100,7 +100,7 @@ func serviceAccountKubeconfig(t *testing.T, ns, name string, rules []rbacv1.Poli
 
 // exampleRole returns the rules of a Role in examples/rbac.yaml, so the
 // tests prove the documented permissions are enough.
-func exampleRole(t *testing.T, name string) []rbacv1.PolicyRule {
+func exampleRole(t testing.TB, name string) []rbacv1.PolicyRule {
 	t.Helper()
 	root, err := repoRoot()
 	if err != nil {
@@ -125,7 +125,7 @@ func exampleRole(t *testing.T, name string) []rbacv1.PolicyRule {
 
 // waitAvailable returns when the Deployment is complete by kubectl's rules,
 // as seen by the test itself, and when that was observed.
-func waitAvailable(t *testing.T, ns, name string) time.Time {
+func waitAvailable(t testing.TB, ns, name string) time.Time {
 	t.Helper()
 	waitFor(t, 60*time.Second, "deployment "+name+" available", func() bool {
 		d := getDeployment(t, ns, name)

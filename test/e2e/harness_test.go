@@ -112,7 +112,7 @@ func repoRoot() (string, error) {
 }
 
 // cluster returns the admin client, skipping the test when e2e is off.
-func cluster(t *testing.T) kubernetes.Interface {
+func cluster(t testing.TB) kubernetes.Interface {
 	t.Helper()
 	if env.skip != "" {
 		t.Skip(env.skip)
@@ -121,7 +121,7 @@ func cluster(t *testing.T) kubernetes.Interface {
 }
 
 // namespace creates a namespace of the test's own, deleted when it ends.
-func namespace(t *testing.T) string {
+func namespace(t testing.TB) string {
 	t.Helper()
 	c := cluster(t)
 	b := make([]byte, 3)
@@ -154,7 +154,7 @@ func sanitize(s string) string {
 }
 
 // waitFor polls cond for test setup only (rollgate itself never polls).
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
@@ -178,7 +178,7 @@ func (r result) String() string {
 }
 
 // rollgate runs the built binary against the local cluster.
-func rollgate(t *testing.T, kubeconfig string, args ...string) result {
+func rollgate(t testing.TB, kubeconfig string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -200,7 +200,7 @@ func rollgate(t *testing.T, kubeconfig string, args ...string) result {
 	return r
 }
 
-func (r result) expect(t *testing.T, code int, contains ...string) {
+func (r result) expect(t testing.TB, code int, contains ...string) {
 	t.Helper()
 	if r.code != code {
 		t.Fatalf("rollgate exited %d, want %d\n%s", r.code, code, r)

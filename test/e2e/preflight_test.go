@@ -27,7 +27,7 @@ func hygienic(name string) *appsv1.Deployment {
 	return d
 }
 
-func createPDB(t *testing.T, ns, app string, minAvailable intstr.IntOrString) {
+func createPDB(t testing.TB, ns, app string, minAvailable intstr.IntOrString) {
 	t.Helper()
 	p := &policyv1.PodDisruptionBudget{ObjectMeta: metav1.ObjectMeta{Name: app},
 		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: &minAvailable, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}}}}

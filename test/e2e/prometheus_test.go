@@ -35,7 +35,7 @@ type exporter struct {
 	addr     string
 }
 
-func startExporter(t *testing.T) *exporter {
+func startExporter(t testing.TB) *exporter {
 	t.Helper()
 	e := &exporter{profiles: map[[2]string]profile{}}
 	reg := prometheus.NewRegistry()
@@ -102,7 +102,7 @@ type promServer struct {
 	done chan struct{}
 }
 
-func startPrometheus(t *testing.T, target string) *promServer {
+func startPrometheus(t testing.TB, target string) *promServer {
 	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -153,7 +153,7 @@ func (p *promServer) stop() {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -164,7 +164,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // waitScraped waits until Prometheus has the exporter's series for ns.
-func (p *promServer) waitScraped(t *testing.T, ns string) {
+func (p *promServer) waitScraped(t testing.TB, ns string) {
 	t.Helper()
 	q := fmt.Sprintf(`count(http_requests_total{namespace=%q})`, ns)
 	waitFor(t, 60*time.Second, "prometheus to scrape "+ns, func() bool {

@@ -22,7 +22,7 @@ func simulate(d *appsv1.Deployment, mode string) *appsv1.Deployment {
 
 // release applies a new template to a running Deployment, as a pipeline's
 // kubectl apply would, and waits until the controller has seen it.
-func release(t *testing.T, ns, name string, change func(*appsv1.Deployment)) {
+func release(t testing.TB, ns, name string, change func(*appsv1.Deployment)) {
 	t.Helper()
 	d := getDeployment(t, ns, name)
 	change(d)
@@ -172,14 +172,14 @@ func progressing(d *appsv1.Deployment) string {
 	return ""
 }
 
-func writeGate(t *testing.T, body string) string {
+func writeGate(t testing.TB, body string) string {
 	t.Helper()
 	path := t.TempDir() + "/gate.yaml"
 	writeFile(t, path, "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\n"+body+"\n")
 	return path
 }
 
-func countPods(t *testing.T, ns string) int {
+func countPods(t testing.TB, ns string) int {
 	t.Helper()
 	pods, err := cluster(t).CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
@@ -194,7 +194,7 @@ func countPods(t *testing.T, ns string) int {
 	return n
 }
 
-func createQuota(t *testing.T, ns, name string, hard corev1.ResourceList) {
+func createQuota(t testing.TB, ns, name string, hard corev1.ResourceList) {
 	t.Helper()
 	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.ResourceQuotaSpec{Hard: hard}}
 	if _, err := cluster(t).CoreV1().ResourceQuotas(ns).Create(context.Background(), q, metav1.CreateOptions{}); err != nil {
@@ -206,7 +206,7 @@ func createQuota(t *testing.T, ns, name string, hard corev1.ResourceList) {
 	})
 }
 
-func setQuota(t *testing.T, ns, name string, hard corev1.ResourceList) {
+func setQuota(t testing.TB, ns, name string, hard corev1.ResourceList) {
 	t.Helper()
 	q, err := cluster(t).CoreV1().ResourceQuotas(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {

@@ -32,7 +32,7 @@ spec:
       steps: [{setWeight: 34}, {pause: {}}, {setWeight: 67}, {pause: {}}]
 `
 
-func dyn(t *testing.T) dynamic.NamespaceableResourceInterface {
+func dyn(t testing.TB) dynamic.NamespaceableResourceInterface {
 	t.Helper()
 	cluster(t)
 	d, err := dynamic.NewForConfig(env.rest)
@@ -42,7 +42,7 @@ func dyn(t *testing.T) dynamic.NamespaceableResourceInterface {
 	return d.Resource(gate.RolloutGVR)
 }
 
-func createRollout(t *testing.T, ns string, deadline int) {
+func createRollout(t testing.TB, ns string, deadline int) {
 	t.Helper()
 	u := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(fmt.Appendf(nil, rolloutYAML, deadline), &u.Object); err != nil {
@@ -54,7 +54,7 @@ func createRollout(t *testing.T, ns string, deadline int) {
 }
 
 // updateRollout changes the Rollout's pod template, as a pipeline would.
-func updateRollout(t *testing.T, ns string, image string, labels map[string]string) {
+func updateRollout(t testing.TB, ns string, image string, labels map[string]string) {
 	t.Helper()
 	r := dyn(t).Namespace(ns)
 	u, err := r.Get(context.Background(), "web", metav1.GetOptions{})
@@ -72,7 +72,7 @@ func updateRollout(t *testing.T, ns string, image string, labels map[string]stri
 	}
 }
 
-func rolloutPhase(t *testing.T, ns string) string {
+func rolloutPhase(t testing.TB, ns string) string {
 	u, err := dyn(t).Namespace(ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
