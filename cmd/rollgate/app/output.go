@@ -114,6 +114,7 @@ func verdictText(rep *gate.Report) string {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // reports are read by people and CI tools, not browsers: keep "<=" as is
 	return enc.Encode(v)
 }
 
