@@ -1,8 +1,10 @@
 package gate
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +26,16 @@ type Stable struct {
 	Revision     int64    `json:"revision"`
 	TemplateHash string   `json:"templateHash,omitempty"`
 	Images       []string `json:"images,omitempty"`
+}
+
+// String describes the pin for people: "revision 3 (pod-template-hash
+// 5d8f, app=api:v3); stable revision 2 (app=api:v2)".
+func (p Pin) String() string {
+	s := fmt.Sprintf("revision %d (pod-template-hash %s, %s)", p.Revision, p.TemplateHash, strings.Join(p.Images, ", "))
+	if p.Stable != nil {
+		s += fmt.Sprintf("; stable revision %d (%s)", p.Stable.Revision, strings.Join(p.Stable.Images, ", "))
+	}
+	return s
 }
 
 // revisionOf reads deployment.kubernetes.io/revision; 0 when absent.

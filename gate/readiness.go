@@ -173,7 +173,7 @@ func (w *readinessWatch) evaluate(ctx context.Context) (ReadinessResult, bool, e
 	if w.pin == nil {
 		if p, ok := w.kind.pin(obj, owned); ok {
 			w.pin = p
-			w.observe("pin", pinText(*p))
+			w.observe("pin", "under gate: "+p.String())
 			if w.opts.Preflight != nil {
 				if err := w.opts.Preflight(ctx, obj); err != nil {
 					return w.result(), true, err
@@ -219,14 +219,6 @@ func (w *readinessWatch) observe(phase, msg string) {
 	if w.opts.Observe != nil {
 		w.opts.Observe(phase, msg)
 	}
-}
-
-func pinText(p Pin) string {
-	s := fmt.Sprintf("revision %d under gate (pod-template-hash %s, %s)", p.Revision, p.TemplateHash, strings.Join(p.Images, ", "))
-	if p.Stable != nil {
-		s += fmt.Sprintf("; stable revision %d (%s)", p.Stable.Revision, strings.Join(p.Stable.Images, ", "))
-	}
-	return s
 }
 
 // replicaFailure returns the message of a ReplicaFailure=True condition,
@@ -348,63 +340,4 @@ func typed[T any](objs []any) []T {
 		}
 	}
 	return out
-}
-
-// Snapshot is the state of a rollout at one moment, for the live view.
-type Snapshot struct {
-	Progress    Progress
-	ReplicaSets []ReplicaSetView
-	Pods        []PodView
-}
-
-// ReplicaSetView is one ReplicaSet's counts.
-type ReplicaSetView struct {
-	Name                      string
-	Revision                  int64
-	New                       bool
-	Desired, Ready, Available int32
-}
-
-// PodView is one pod of the revision under gate.
-type PodView struct {
-	Name     string
-	Phase    corev1.PodPhase
-	Ready    bool
-	Restarts int32
-	Problem  string
-}
-
-func (w *readinessWatch) snapshot(obj any, owned []*appsv1.ReplicaSet) Snapshot {
-	s := Snapshot{Progress: w.last}
-	var newRS *appsv1.ReplicaSet
-	if w.pin != nil {
-		newRS = w.kind.newReplicaSet(owned, w.pin)
-	}
-	for _, rs := range owned {
-		if rs.Status.Replicas == 0 && ptrOr(rs.Spec.Replicas, 0) == 0 && rs != newRS {
-			continue
-		}
-		s.ReplicaSets = append(s.ReplicaSets, ReplicaSetView{Name: rs.Name, Revision: revisionOf(rs), New: rs == newRS,
-			Desired: ptrOr(rs.Spec.Replicas, 0), Ready: rs.Status.ReadyReplicas, Available: rs.Status.AvailableReplicas})
-	}
-	for _, pod := range w.podsOf(newRS) {
-		v := PodView{Name: pod.Name, Phase: pod.Status.Phase, Ready: podReady(pod)}
-		for _, cs := range pod.Status.ContainerStatuses {
-			v.Restarts += cs.RestartCount
-		}
-		if ps := DiagnosePod(pod, w.opts.MaxRestarts); len(ps) > 0 {
-			v.Problem = ps[0].Reason
-		}
-		s.Pods = append(s.Pods, v)
-	}
-	return s
-}
-
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

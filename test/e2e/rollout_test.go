@@ -93,7 +93,7 @@ func TestCheckRolloutPausedAtStepIsReadyForAnalysis(t *testing.T) {
 	waitFor(t, time.Minute, "rollout healthy", func() bool { return rolloutPhase(t, ns) == "Healthy" })
 	updateRollout(t, ns, "registry.local/web:v2", nil)
 	r := rollgate(t, env.kubeconfig, "check", "rollouts.argoproj.io/web", "-n", ns, "--timeout", "2m")
-	r.expect(t, 0, "paused at step 2 of 4: canary ready for analysis", "revision 2 under gate")
+	r.expect(t, 0, "paused at step 2 of 4: canary ready for analysis", "under gate: revision 2")
 }
 
 func TestCheckRolloutDegradedFails(t *testing.T) {

@@ -70,7 +70,7 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return rep.finish(err)
 	}
-	rep.event("resolve", "%s in namespace %s: %s; canary pods =~ %s, stable pods =~ %s", target, target.Namespace, pinText(pin), vars.CanaryPods, vars.StablePods)
+	rep.event("resolve", "%s in namespace %s: %s; canary pods =~ %s, stable pods =~ %s", target, target.Namespace, pin, vars.CanaryPods, vars.StablePods)
 	if !from.IsZero() {
 		rep.event("analysis", "replaying %s .. %s every %s", from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Analysis.Interval)
 	}
@@ -102,17 +102,6 @@ func measurementLine(m promql.Measurement) string {
 	}
 	for _, w := range m.Warnings {
 		s += " [prometheus warning: " + w + "]"
-	}
-	return s
-}
-
-func pinText(p *gate.Pin) string {
-	if p == nil {
-		return "no revision"
-	}
-	s := fmt.Sprintf("revision %d (hash %s)", p.Revision, p.TemplateHash)
-	if p.Stable != nil {
-		s += fmt.Sprintf(", stable revision %d (hash %s)", p.Stable.Revision, p.Stable.TemplateHash)
 	}
 	return s
 }
