@@ -71,12 +71,24 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 		return rep.finish(err)
 	}
 	rep.event("resolve", "%s in namespace %s: %s; canary pods =~ %s, stable pods =~ %s", target, target.Namespace, pin, vars.CanaryPods, vars.StablePods)
+	for _, ch := range cfg.Analysis.Checks {
+		if spec, err := ch.Spec(vars, cfg.Analysis.Vars); err == nil {
+			rep.event("analysis", "%s: query %s", ch.Name, spec.Query)
+			if spec.Baseline != "" {
+				rep.event("analysis", "%s: baseline %s", ch.Name, spec.Baseline)
+			}
+		}
+	}
 	if !from.IsZero() {
 		rep.event("analysis", "replaying %s .. %s every %s", from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Analysis.Interval)
 	}
 	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: q, Config: cfg.Analysis, Vars: vars, From: from, To: to,
 		Observe: func(m promql.Measurement) { rep.event("analysis", "%s", measurementLine(m)) }})
 	rep.report.Analysis = &res
+	for _, t := range res.Checks {
+		rep.event("analysis", "%s: %d pass, %d fail, %d inconclusive, %d error of %d intervals",
+			t.Name, t.Passed, t.Failed, t.Inconclusive, t.Errors, len(t.Measurements))
+	}
 	if err == nil {
 		err = analysisError(res)
 		rep.report.Reason = "analysis passed: " + res.Rule
