@@ -119,12 +119,12 @@ func TestAnalyzePrometheusStoppedIsInconclusiveNeverPass(t *testing.T) {
 	f := newAnalysisFixture(t)
 	f.serve(f.canary, profile{RPS: 20, ErrorRatio: 0.01, Latency: 40 * time.Millisecond})
 	f.prom.waitScraped(t, f.ns)
-	go func() {
-		time.Sleep(10 * time.Second) // initialDelay 6s + two intervals
-		f.prom.stop()
-	}()
-	r := f.analyze(t, f.gate(t, "  count: 12\n  consecutiveErrorLimit: 2\n  checks:"+errorRateCheck))
-	r.expect(t, 3, "error-rate ERROR", "consecutive query errors > consecutiveErrorLimit 2")
+	run := startRollgate(t, env.kubeconfig, "analyze", "deployment/api", "-n", f.ns, "-f",
+		f.gate(t, "  count: 12\n  consecutiveErrorLimit: 2\n  checks:"+errorRateCheck))
+	run.waitOutput(t, "error-rate PASS") // mid-analysis
+	f.prom.stop()
+	r := run.wait(t)
+	r.expect(t, 3, "error-rate PASS", "error-rate ERROR", "consecutive query errors > consecutiveErrorLimit 2")
 }
 
 func TestAnalyzeCanaryLatencyAgainstStable(t *testing.T) {

@@ -14,11 +14,10 @@ func TestCheckHealthyDeploymentPassesSoonAfterAvailable(t *testing.T) {
 	create(t, ns, deployment("api", 3, "registry.local/api:v1"))
 	before := getDeployment(t, ns, "api").ResourceVersion
 
-	done := make(chan time.Time, 1)
-	go func() { done <- waitAvailable(t, ns, "api") }()
-	r := rollgate(t, kc, "check", "deployment/api", "-n", ns, "--timeout", "2m")
+	run := startRollgate(t, kc, "check", "deployment/api", "-n", ns, "--timeout", "2m")
+	available := waitAvailable(t, ns, "api")
+	r := run.wait(t)
 	r.expect(t, 0, "successfully rolled out", "3 of 3 updated replicas available")
-	available := <-done
 	t.Logf("rollgate exited %s after the test saw the Deployment available", r.finished.Sub(available).Round(time.Millisecond))
 
 	if after := getDeployment(t, ns, "api"); after.Generation != 1 {

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,24 +181,76 @@ func (r result) String() string {
 // rollgate runs the built binary against the local cluster.
 func rollgate(t testing.TB, kubeconfig string, args ...string) result {
 	t.Helper()
+	return startRollgate(t, kubeconfig, args...).wait(t)
+}
+
+// running is a rollgate process started in the background, whose output a
+// test can watch while it runs (to act at the right moment, not after a sleep).
+type running struct {
+	args   []string
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	start  time.Time
+	done   chan error
+	cancel context.CancelFunc
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func startRollgate(t testing.TB, kubeconfig string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, env.binary, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), finished: time.Now()}
+	r := &running{args: args, done: make(chan error, 1), cancel: cancel}
+	r.cmd = exec.CommandContext(ctx, env.binary, args...)
+	r.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	r.cmd.Stdout, r.cmd.Stderr = lockedWriter{&r.mu, &r.stdout}, lockedWriter{&r.mu, &r.stderr}
+	r.start = time.Now()
+	if err := r.cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start rollgate: %v", err)
+	}
+	go func() { r.done <- r.cmd.Wait() }()
+	return r
+}
+
+// waitOutput returns once stdout contains s (test setup only).
+func (r *running) waitOutput(t testing.TB, s string) {
+	t.Helper()
+	waitFor(t, time.Minute, fmt.Sprintf("rollgate to print %q", s), func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return strings.Contains(r.stdout.String(), s)
+	})
+}
+
+// wait returns the finished process's result.
+func (r *running) wait(t testing.TB) result {
+	t.Helper()
+	err := <-r.done
+	r.cancel()
+	r.mu.Lock()
+	res := result{stdout: r.stdout.String(), stderr: r.stderr.String(), elapsed: time.Since(r.start), finished: time.Now()}
+	r.mu.Unlock()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
+		res.code = ee.ExitCode()
 	case err != nil:
 		t.Fatalf("run rollgate: %v", err)
 	}
-	t.Logf("rollgate %s: %s", strings.Join(args, " "), r)
-	return r
+	t.Logf("rollgate %s: %s", strings.Join(r.args, " "), res)
+	return res
 }
 
 func (r result) expect(t testing.TB, code int, contains ...string) {

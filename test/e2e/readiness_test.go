@@ -127,20 +127,17 @@ func TestCheckQuotaLoweredDuringRolloutFailsFromFailedCreate(t *testing.T) {
 	waitAvailable(t, ns, "api")
 	// The preflight passes (10 pods allowed); then the quota shrinks to the
 	// pods that exist, so the controller's next create fails.
-	rc := make(chan result, 1)
 	release(t, ns, "api", func(d *appsv1.Deployment) {
 		d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2"
 		simulate(d, "never-ready") // the first new pod stays unready, so the rollout needs more pods later
 	})
-	go func() {
-		rc <- rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
-	}()
+	run := startRollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
+	run.waitOutput(t, "every applicable ResourceQuota has room") // the preflight passed
 	waitFor(t, 30*time.Second, "the first new pod", func() bool { return countPods(t, ns) >= 4 })
-	time.Sleep(2 * time.Second) // let rollgate pass its preflight before the quota shrinks
 	setQuota(t, ns, "pods", corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")})
 	// Nudge the controller to create another pod: scale up by one.
 	release(t, ns, "api", func(d *appsv1.Deployment) { n := int32(4); d.Spec.Replicas = &n })
-	r := <-rc
+	r := run.wait(t)
 	r.expect(t, 1, "cannot create pods", "exceeded quota")
 }
 
@@ -152,14 +149,10 @@ func TestCheckNewerApplyDuringGateIsSuperseded(t *testing.T) {
 		d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2"
 		simulate(d, "never-ready")
 	})
-	rc := make(chan result, 1)
-	go func() {
-		rc <- rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
-	}()
-	waitFor(t, 30*time.Second, "revision 2 pods", func() bool { return countPods(t, ns) >= 3 })
-	time.Sleep(time.Second) // let rollgate pin revision 2
+	run := startRollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
+	run.waitOutput(t, "under gate: revision 2")
 	release(t, ns, "api", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v3" })
-	r := <-rc
+	r := run.wait(t)
 	r.expect(t, 6, "superseded", "moved to revision 3 while revision 2 was under gate")
 }
 
