@@ -31,7 +31,7 @@ var readyMade = map[string]ReadyMade{
 	},
 	"latency-p99": {
 		Description: "99th percentile request duration of the canary pods, in milliseconds",
-		Query: `1000 * histogram_quantile(0.99, sum by (le) (rate({{.histogram}}_bucket{namespace="{{.Namespace}}",pod=~"{{.CanaryPods}}"}[{{.window}}])))`,
+		Query:       `1000 * histogram_quantile(0.99, sum by (le) (rate({{.histogram}}_bucket{namespace="{{.Namespace}}",pod=~"{{.CanaryPods}}"}[{{.window}}])))`,
 		SampleQuery: `sum(increase({{.histogram}}_count{namespace="{{.Namespace}}",pod=~"{{.CanaryPods}}"}[{{.window}}]))`,
 		Max:         ptr(500),
 		Vars:        map[string]string{"histogram": "http_request_duration_seconds", "window": "1m"},
