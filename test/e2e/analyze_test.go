@@ -187,3 +187,16 @@ type analysisReport struct {
 		}
 	}
 }
+
+func TestAnalyzeReadyMadeChecks(t *testing.T) {
+	t.Parallel()
+	f := newAnalysisFixture(t)
+	f.serve(f.canary, profile{RPS: 40, ErrorRatio: 0.2, Latency: 40 * time.Millisecond})
+	f.prom.waitScraped(t, f.ns)
+	checks := `
+    - {name: success, use: success-rate, vars: {window: 5s}, minSamples: 20}
+    - {name: latency, use: latency-p99, vars: {window: 5s}}`
+	// About 80% success is under the default min of 99%; a 40ms p99 is under 500ms.
+	r := f.analyze(t, f.gate(t, "  count: 3\n  checks:"+checks))
+	r.expect(t, 1, "success FAIL: ", "< min 99", "latency PASS: ", "<= max 500", "analysis failed: success failed 1 of 1 intervals > failureLimit 0")
+}
