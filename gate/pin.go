@@ -15,6 +15,7 @@ import (
 // stable revision it would roll back to.
 type Pin struct {
 	Revision     int64    `json:"revision"`
+	ReplicaSet   string   `json:"replicaSet,omitempty"`
 	TemplateHash string   `json:"templateHash,omitempty"`
 	Images       []string `json:"images,omitempty"`
 	Stable       *Stable  `json:"stable,omitempty"`
@@ -72,7 +73,7 @@ func newReplicaSet(owned []*appsv1.ReplicaSet, rev int64) *appsv1.ReplicaSet {
 func pinDeployment(d *appsv1.Deployment, owned []*appsv1.ReplicaSet, rev int64) Pin {
 	p := Pin{Revision: rev, Images: images(d.Spec.Template.Spec.Containers)}
 	if rs := newReplicaSet(owned, rev); rs != nil {
-		p.TemplateHash = rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+		p.ReplicaSet, p.TemplateHash = rs.Name, rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
 	}
 	for _, rs := range owned {
 		if r := revisionOf(rs); r < rev {

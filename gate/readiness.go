@@ -26,6 +26,9 @@ type ReadinessOptions struct {
 	// ReplicaSet exists and the spec is observed), before any pod is judged;
 	// an error ends the watch.
 	Preflight func(ctx context.Context, obj any) error
+	// Pinned runs once, when the revision under gate is pinned, before
+	// Preflight: a run records what it would roll back to here.
+	Pinned func(ctx context.Context, pin *Pin) error
 	// Snapshot, when set, receives the whole state after every change.
 	Snapshot func(Snapshot)
 	Now      func() time.Time
@@ -174,6 +177,11 @@ func (w *readinessWatch) evaluate(ctx context.Context) (ReadinessResult, bool, e
 		if p, ok := w.kind.pin(obj, owned); ok {
 			w.pin = p
 			w.observe("pin", "under gate: "+p.String())
+			if w.opts.Pinned != nil {
+				if err := w.opts.Pinned(ctx, p); err != nil {
+					return w.result(), true, err
+				}
+			}
 			if w.opts.Preflight != nil {
 				if err := w.opts.Preflight(ctx, obj); err != nil {
 					return w.result(), true, err

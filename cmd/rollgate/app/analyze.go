@@ -30,30 +30,16 @@ func analyzeCommand(env Env) *cli.Command {
 }
 
 func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
-	o, err := readOptions(c, env)
-	if err != nil {
-		return err
-	}
-	if u, ok := setting(c, env, "prometheus-url"); ok {
-		o.PrometheusURL = u
-	}
 	from, to, err := replayWindow(c, env, time.Now())
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 1 {
-		return usagef("analyze takes one TARGET, got %d arguments", c.NArg())
-	}
-	cfg, err := resolveConfig(o, c.Args().First())
+	o, cfg, target, err := prepare(c, env, prometheusURL(c, env))
 	if err != nil {
 		return err
 	}
 	if len(cfg.Analysis.Checks) == 0 {
 		return usagef("no checks to analyze: add analysis.checks to the gate file (-f)")
-	}
-	target, err := targetOf(cfg)
-	if err != nil {
-		return err
 	}
 	q, err := querier(cfg.Analysis.Prometheus, env)
 	if err != nil {
@@ -94,6 +80,16 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 		rep.report.Reason = "analysis passed: " + res.Rule
 	}
 	return rep.finish(err)
+}
+
+// prometheusURL reads --prometheus-url into the options.
+func prometheusURL(c *cli.Context, env Env) func(*Options) error {
+	return func(o *Options) error {
+		if u, ok := setting(c, env, "prometheus-url"); ok {
+			o.PrometheusURL = u
+		}
+		return nil
+	}
 }
 
 // analysisError maps the analysis outcome to the exit-code contract.

@@ -84,14 +84,20 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	return rep.finish(err)
 }
 
-// prepare reads options and the gate config and names the target.
-func prepare(c *cli.Context, env Env) (Options, *gate.Config, gate.Target, error) {
+// prepare reads options and the gate config and names the target. extra
+// reads a command's own options that feed the config (--prometheus-url).
+func prepare(c *cli.Context, env Env, extra ...func(*Options) error) (Options, *gate.Config, gate.Target, error) {
 	if c.NArg() > 1 {
 		return Options{}, nil, gate.Target{}, usagef("%s takes one TARGET, got %d arguments: %v", c.Command.Name, c.NArg(), c.Args().Slice())
 	}
 	o, err := readOptions(c, env)
 	if err != nil {
 		return o, nil, gate.Target{}, err
+	}
+	for _, f := range extra {
+		if err := f(&o); err != nil {
+			return o, nil, gate.Target{}, err
+		}
 	}
 	cfg, err := resolveConfig(o, c.Args().First())
 	if err != nil {

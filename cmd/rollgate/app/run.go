@@ -1,0 +1,224 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/promql"
+)
+
+func runCommand(env Env) *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "preflight, watch readiness, analyze metrics, then promote, hold or roll back by policy",
+		ArgsUsage: "TARGET",
+		UsageText: "rollgate run deployment/api -n shop -f rollgate.yaml\n" +
+			"rollgate run rollout/api -n shop -f rollgate.yaml --dry-run   # decide and report, change nothing\n" +
+			"Exits 0 promoted, 1 rolled back (failed), 2 bad input, 3 held, 4 runtime error, 5 cancelled, 6 superseded.",
+		Flags: append(globalFlags(),
+			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")},
+		),
+		Action: action(func(c *cli.Context) error { return runRun(c.Context, c, env) }),
+	}
+}
+
+// gateRun is one `rollgate run`: the state shared by its phases.
+type gateRun struct {
+	cfg     *gate.Config
+	k       *cluster
+	target  gate.Target
+	rep     *reporter
+	env     Env
+	opts    Options
+	querier promql.Querier
+	pin     *gate.Pin
+	restore *gate.Restore
+}
+
+func runRun(ctx context.Context, c *cli.Context, env Env) error {
+	o, cfg, target, err := prepare(c, env, prometheusURL(c, env))
+	if err != nil {
+		return err
+	}
+	g := &gateRun{cfg: cfg, target: target, env: env, opts: o}
+	if len(cfg.Analysis.Checks) > 0 {
+		if g.querier, err = querier(cfg.Analysis.Prometheus, env); err != nil {
+			return err
+		}
+	}
+	if g.k, err = connect(o, env); err != nil {
+		return err
+	}
+	g.target.Namespace = g.k.namespaceFor(target)
+	g.rep = newReporter("run", o, env, g.target, c.App.Writer, c.App.ErrWriter)
+	g.rep.report.Context = g.k.Context
+	g.rep.event("resolve", "%s in namespace %s, %s", g.target, g.target.Namespace, g.k)
+	return g.rep.finish(g.run(ctx))
+}
+
+// run is the whole gate: idempotency, lock, readiness (with preflight),
+// analysis, decision, action.
+func (g *gateRun) run(ctx context.Context) error {
+	obj, err := getWorkload(ctx, g.k, g.target)
+	if err != nil {
+		return err
+	}
+	if done, err := g.alreadyDone(ctx, obj); done {
+		return err
+	}
+	release, err := g.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	clock := g.cfg.Timeout.Duration
+	gctx, cancel := context.WithTimeoutCause(ctx, clock, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, clock))
+	defer cancel()
+	verdict, why, err := g.judge(gctx, ctx)
+	if err != nil {
+		return err
+	}
+	return g.act(ctx, verdict, why)
+}
+
+// judge runs readiness and analysis until a verdict. A Rollout with several
+// canary steps is judged and promoted step by step until it is Healthy; the
+// verdict returned is the one the policy acts on. Errors that are not
+// verdicts (superseded, runtime trouble) end the run without an action.
+func (g *gateRun) judge(ctx, parent context.Context) (gate.Verdict, string, error) {
+	var promoted string
+	for step := 0; ; step++ {
+		res, err := g.watch(ctx)
+		g.rep.report.Readiness = &res
+		g.rep.diagnosis(res.Diagnosis)
+		if v, why, ok := verdictOf(err, parent); ok {
+			return v, why, nil
+		} else if err != nil {
+			return "", "", err
+		}
+		if res.Outcome == gate.RolloutInconclusive {
+			return gate.VerdictInconclusive, "Argo Rollouts paused the rollout on an inconclusive analysis", nil
+		}
+		if promoted != "" && res.Outcome == "" {
+			return gate.VerdictPassed, promoted + "; the rollout is healthy", nil
+		}
+		verdict, why, err := g.analyze(ctx, parent)
+		if err != nil || verdict != gate.VerdictPassed || res.Outcome != gate.RolloutReadyForAnalysis {
+			return verdict, why, err
+		}
+		if g.cfg.Policy.OnSuccess != gate.ActionPromote || g.opts.DryRun || step > 100 {
+			return verdict, why, nil
+		}
+		// A canary step passed: promote it and judge the next one.
+		a, err := g.rolloutActions().Promote(ctx, g.pin, false)
+		g.rep.event("promote", "step passed (%s): %s", why, a.Message)
+		if err != nil {
+			return "", "", err
+		}
+		promoted = fmt.Sprintf("%d canary step(s) passed (last: %s)", step+1, why)
+	}
+}
+
+// verdictOf turns how a phase ended into a verdict: failures and
+// timeouts are failed, a cancel is cancelled. ok is false for errors that
+// are not verdicts.
+func verdictOf(err error, parent context.Context) (gate.Verdict, string, bool) {
+	if err == nil {
+		return "", "", false
+	}
+	switch gate.CodeOf(err) {
+	case gate.ExitFailed:
+		return gate.VerdictFailed, err.Error(), true
+	case gate.ExitCancelled:
+		return gate.VerdictCancelled, err.Error(), true
+	}
+	if parent.Err() != nil {
+		return gate.VerdictCancelled, "cancelled: " + err.Error(), true
+	}
+	return "", "", false
+}
+
+// watch is the readiness phase; the pin is taken (and what a rollback
+// would restore read) the moment the revision under gate is known.
+func (g *gateRun) watch(ctx context.Context) (gate.ReadinessResult, error) {
+	opts := gate.ReadinessOptions{
+		MaxRestarts: int32(*g.cfg.Readiness.MaxRestarts),
+		Grace:       g.cfg.Readiness.Grace.Duration,
+		Observe:     func(phase, msg string) { g.rep.event(phase, "%s", msg) },
+		Snapshot:    g.rep.snapshot,
+		Pinned:      g.pinned,
+		Preflight: func(ctx context.Context, obj any) error {
+			return runPreflight(ctx, g.k, g.cfg, obj, g.rep)
+		},
+	}
+	rctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
+		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
+	defer cancel()
+	if g.target.Kind == gate.KindRollout {
+		return gate.WatchRollout(rctx, g.k.Client, g.k.Dynamic, g.target.Namespace, g.target.Name, opts)
+	}
+	return gate.WatchDeployment(rctx, g.k.Client, g.target.Namespace, g.target.Name, opts)
+}
+
+func (g *gateRun) pinned(ctx context.Context, pin *gate.Pin) error {
+	if g.pin != nil && g.pin.TemplateHash == pin.TemplateHash {
+		return nil // the next canary step of the same revision
+	}
+	g.pin = pin
+	g.rep.report.Pin = pin
+	g.rep.report.Revision = fmt.Sprint(pin.Revision)
+	if g.target.Kind != gate.KindDeployment {
+		return nil
+	}
+	r, err := gate.ReadRestore(ctx, g.k.Client, g.target.Namespace, pin)
+	if err != nil {
+		return err
+	}
+	g.restore = r
+	if r == nil {
+		g.rep.event("pin", "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held")
+	} else {
+		g.rep.event("pin", "a rollback would restore the template of revision %d (replicaset %s)", r.Revision, r.ReplicaSet)
+	}
+	return nil
+}
+
+// analyze is the metric phase; without checks a ready rollout passes.
+func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, error) {
+	if len(g.cfg.Analysis.Checks) == 0 {
+		return gate.VerdictPassed, "ready; no analysis checks configured", nil
+	}
+	vars := gate.VarsFor(g.target, g.pin)
+	g.rep.event("analysis", "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods,
+		analysisLength(g.cfg.Analysis), g.cfg.Analysis.Interval)
+	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars,
+		Observe: func(m promql.Measurement) { g.rep.event("analysis", "%s", measurementLine(m)) }})
+	g.rep.report.Analysis = &res
+	if err != nil {
+		if parent.Err() != nil {
+			return gate.VerdictCancelled, "cancelled during analysis: " + res.Rule, nil
+		}
+		if errors.Is(context.Cause(ctx), gate.ErrTimeout) {
+			return gate.VerdictInconclusive, fmt.Sprintf("the gate's clock (timeout %s) ran out during analysis", g.cfg.Timeout), nil
+		}
+		return "", "", err
+	}
+	switch res.Outcome {
+	case gate.AnalysisPassed:
+		return gate.VerdictPassed, "analysis passed: " + res.Rule, nil
+	case gate.AnalysisFailed:
+		return gate.VerdictFailed, "analysis failed: " + res.Rule, nil
+	}
+	return gate.VerdictInconclusive, "analysis inconclusive: " + res.Rule, nil
+}
+
+func analysisLength(a gate.Analysis) string {
+	if a.Count != nil {
+		return fmt.Sprintf("%d intervals", *a.Count)
+	}
+	return "for " + a.Duration.String()
+}

@@ -1,0 +1,61 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+// WaitReplicaSetAvailable watches one ReplicaSet until want of its replicas
+// are available: how a gate verifies that an aborted Rollout's stable
+// ReplicaSet serves again.
+func WaitReplicaSetAvailable(ctx context.Context, client kubernetes.Interface, ns, name string, want int32) (ReadinessResult, error) {
+	sel := fields.OneTermEqualSelector("metadata.name", name).String()
+	rss := client.AppsV1().ReplicaSets(ns)
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.FieldSelector = sel
+			return rss.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.FieldSelector = sel
+			return rss.Watch(ctx, o)
+		},
+	}
+	var last Progress
+	_, err := watchtools.UntilWithSync(ctx, lw, &appsv1.ReplicaSet{}, nil, func(e watch.Event) (bool, error) {
+		rs, ok := e.Object.(*appsv1.ReplicaSet)
+		if !ok {
+			return false, nil
+		}
+		if e.Type == watch.Deleted {
+			return false, Errorf(ExitRuntime, "replicaset %s/%s was deleted", ns, name)
+		}
+		last = Progress{Message: fmt.Sprintf("replicaset %s: %d of %d replicas available", name, rs.Status.AvailableReplicas, want)}
+		if rs.Status.AvailableReplicas >= want && rs.Status.ObservedGeneration >= rs.Generation {
+			last.Done = true
+			return true, nil
+		}
+		return false, nil
+	})
+	res := ReadinessResult{Progress: last}
+	if err != nil {
+		if ge := new(Error); errors.As(err, &ge) {
+			return res, err
+		}
+		if ctx.Err() != nil {
+			return res, ctxError(ctx, last.Message)
+		}
+		return res, KubeError(err, "watch", "replicasets.apps", ns, name)
+	}
+	return res, nil
+}
