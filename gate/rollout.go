@@ -108,7 +108,7 @@ func RolloutProgress(st RolloutStatus) (Progress, string) {
 	if st.Message != "" {
 		msg += ": " + st.Message
 	}
-	return Progress{Message: fmt.Sprintf("%s (%d of %d updated replicas available)", msg, st.Available, st.Updated)}, ""
+	return Progress{Message: fmt.Sprintf("%s (%d of %d replicas updated, %d available)", msg, st.Updated, st.Replicas, st.Available)}, ""
 }
 
 func stepText(st RolloutStatus) string {

@@ -22,7 +22,7 @@ const actBudget = 30 * time.Second
 // the error that carries the exit code of the CI contract.
 func (g *gateRun) act(ctx context.Context, v gate.Verdict, why string) error {
 	plan := gate.PlanFor(v, g.cfg.Policy)
-	g.rep.event("decide", "%s: %s → %s", v, why, plan.Action)
+	g.rep.event("decide", "%s → %s (policy for %s)", why, plan.Action, v)
 	// A cancelled job still gets its onCancel action: the signal ended the
 	// waiting, not the acting.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actBudget)

@@ -114,7 +114,8 @@ func (g *gateRun) judge(ctx, parent context.Context) (gate.Verdict, string, erro
 			return verdict, why, nil
 		}
 		// A canary step passed: promote it and judge the next one.
-		a, err := g.rolloutActions().Promote(ctx, g.pin, false)
+		// The verified annotation waits for the last step (the final promote).
+		a, err := g.rolloutActions().Promote(ctx, nil, false)
 		g.rep.event("promote", "step passed (%s): %s", why, a.Message)
 		if err != nil {
 			return "", "", err
@@ -151,9 +152,11 @@ func (g *gateRun) watch(ctx context.Context) (gate.ReadinessResult, error) {
 		Observe:     func(phase, msg string) { g.rep.event(phase, "%s", msg) },
 		Snapshot:    g.rep.snapshot,
 		Pinned:      g.pinned,
-		Preflight: func(ctx context.Context, obj any) error {
+	}
+	if g.pin == nil { // once per run, not again at each canary step
+		opts.Preflight = func(ctx context.Context, obj any) error {
 			return runPreflight(ctx, g.k, g.cfg, obj, g.rep)
-		},
+		}
 	}
 	rctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
 		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
@@ -200,7 +203,7 @@ func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, er
 	g.rep.report.Analysis = &res
 	if err != nil {
 		if parent.Err() != nil {
-			return gate.VerdictCancelled, "cancelled during analysis: " + res.Rule, nil
+			return gate.VerdictCancelled, err.Error(), nil
 		}
 		if errors.Is(context.Cause(ctx), gate.ErrTimeout) {
 			return gate.VerdictInconclusive, fmt.Sprintf("the gate's clock (timeout %s) ran out during analysis", g.cfg.Timeout), nil
