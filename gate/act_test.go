@@ -16,8 +16,8 @@ func TestRollbackAnnotationsFollowKubectl(t *testing.T) {
 		"kubectl.kubernetes.io/last-applied-configuration": "{applied}",
 		RevisionAnnotation:                          "3",
 		"deployment.kubernetes.io/desired-replicas": "2",
-		"team":                                      "from-deployment",
-		AnnotationVerifiedRevision:                  "1",
+		"team":                     "from-deployment",
+		AnnotationVerifiedRevision: "1",
 	}
 	rs := map[string]string{
 		RevisionAnnotation:         "2",
@@ -30,9 +30,9 @@ func TestRollbackAnnotationsFollowKubectl(t *testing.T) {
 		"kubectl.kubernetes.io/last-applied-configuration": "{applied}",
 		RevisionAnnotation:                          "3",
 		"deployment.kubernetes.io/desired-replicas": "2",
-		"team":                                      "from-replicaset",
-		"change-cause":                              "v2",
-		AnnotationVerifiedRevision:                  "1",
+		"team":                     "from-replicaset",
+		"change-cause":             "v2",
+		AnnotationVerifiedRevision: "1",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
