@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
 )
 
@@ -19,18 +18,10 @@ import (
 // are available: how a gate verifies that an aborted Rollout's stable
 // ReplicaSet serves again.
 func WaitReplicaSetAvailable(ctx context.Context, client kubernetes.Interface, ns, name string, want int32) (ReadinessResult, error) {
-	sel := fields.OneTermEqualSelector("metadata.name", name).String()
 	rss := client.AppsV1().ReplicaSets(ns)
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.FieldSelector = sel
-			return rss.List(ctx, o)
-		},
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.FieldSelector = sel
-			return rss.Watch(ctx, o)
-		},
-	}
+	lw := listWatch(fields.OneTermEqualSelector("metadata.name", name).String(),
+		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return rss.List(ctx, o) },
+		func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) { return rss.Watch(ctx, o) })
 	var last Progress
 	_, err := watchtools.UntilWithSync(ctx, lw, &appsv1.ReplicaSet{}, nil, func(e watch.Event) (bool, error) {
 		rs, ok := e.Object.(*appsv1.ReplicaSet)

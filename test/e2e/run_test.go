@@ -332,3 +332,36 @@ func TestPromoteFullSkipsTheRemainingSteps(t *testing.T) {
 		t.Errorf("rollout phase %s, want Healthy", p)
 	}
 }
+
+func TestRunNewerReleaseDuringAnalysisIsSupersededAndLeftAlone(t *testing.T) {
+	f := newRunFixture(t)
+	f.release(t, "v2", healthy)
+	long := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 2s\n  interval: 2s\n  count: 100\n  checks:%s\n", f.prom.URL, errorRateCheck))
+	run := startRollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", long)
+	run.waitOutput(t, "error-rate PASS")
+	f.release(t, "v3", healthy)
+	r := run.wait(t)
+	r.expect(t, 6, "superseded", "revision 3", "nothing was changed")
+	d := getDeployment(t, f.ns, "api")
+	if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.local/api:v3" || d.Spec.Paused || d.Annotations[gate.AnnotationVerifiedRevision] != "" {
+		t.Errorf("the superseding release was touched: image %s, paused %v, annotations %v", img, d.Spec.Paused, d.Annotations)
+	}
+}
+
+func TestRollbackWithoutHistoryRefusesToGuess(t *testing.T) {
+	ns := namespace(t)
+	d := deployment("api", 1, "registry.local/api:v1")
+	zero := int32(0)
+	d.Spec.RevisionHistoryLimit = &zero
+	create(t, ns, d)
+	waitAvailable(t, ns, "api")
+	release(t, ns, "api", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2" })
+	waitAvailable(t, ns, "api")
+	waitFor(t, 30*time.Second, "the controller to delete the old ReplicaSet", func() bool {
+		rss, err := cluster(t).AppsV1().ReplicaSets(ns).List(context.Background(), metav1.ListOptions{})
+		return err == nil && len(rss.Items) == 1
+	})
+	before := getDeployment(t, ns, "api")
+	rollgate(t, env.kubeconfig, "rollback", "deployment/api", "-n", ns).expect(t, 4, "cannot roll back", "revisionHistoryLimit 0")
+	unchanged(t, before, getDeployment(t, ns, "api"), "a refused rollback")
+}

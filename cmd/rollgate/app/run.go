@@ -198,9 +198,25 @@ func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, er
 	vars := gate.VarsFor(g.target, g.pin)
 	g.rep.event("analysis", "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods,
 		analysisLength(g.cfg.Analysis), g.cfg.Analysis.Interval)
-	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars,
+	// A newer release during the analysis ends it at once (exit 6).
+	actx, stop := context.WithCancelCause(ctx)
+	watched := make(chan error, 1)
+	go func() {
+		err := gate.WatchSuperseded(actx, g.k.Client, g.k.Dynamic, g.target, g.pin)
+		if gate.CodeOf(err) == gate.ExitSuperseded {
+			stop(err)
+		}
+		watched <- err
+	}()
+	res, err := gate.Analyze(actx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars,
 		Observe: func(m promql.Measurement) { g.rep.event("analysis", "%s", measurementLine(m)) }})
 	g.rep.report.Analysis = &res
+	stop(nil)
+	if werr := <-watched; gate.CodeOf(werr) == gate.ExitSuperseded {
+		return "", "", werr
+	} else if werr != nil {
+		g.rep.warn("could not watch for a newer revision during the analysis: %v", werr)
+	}
 	if err != nil {
 		if parent.Err() != nil {
 			return gate.VerdictCancelled, err.Error(), nil
