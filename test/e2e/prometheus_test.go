@@ -8,91 +8,37 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rollgate/rollgate/test/fakeapp"
 )
 
-// profile is what one fake pod serves: requests per second, the share of
-// them that fail with 500, and their latency.
-type profile struct {
-	RPS        float64
-	ErrorRatio float64
-	Latency    time.Duration
-}
+type profile = fakeapp.Profile
 
-// exporter is a small app-metrics endpoint: http_requests_total{namespace,
-// pod, code} and http_request_duration_seconds{namespace, pod}, driven by
-// per-pod profiles the test changes at run time.
+// exporter is the simulated app's metrics endpoint on 127.0.0.1.
 type exporter struct {
-	mu       sync.Mutex
-	profiles map[[2]string]profile // {namespace, pod}
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	addr     string
+	*fakeapp.Exporter
+	addr string
 }
 
 func startExporter(t testing.TB) *exporter {
 	t.Helper()
-	e := &exporter{profiles: map[[2]string]profile{}}
-	reg := prometheus.NewRegistry()
-	e.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "http_requests_total", Help: "requests"}, []string{"namespace", "pod", "code"})
-	e.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Help: "latency",
-		Buckets: []float64{.005, .01, .025, .05, .1, .15, .2, .25, .3, .4, .5, .75, 1, 2.5}}, []string{"namespace", "pod"})
-	reg.MustRegister(e.requests, e.latency)
+	e := &exporter{Exporter: fakeapp.New()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.addr = ln.Addr().String()
-	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	ctx, stop := context.WithCancel(context.Background())
-	go e.serve(ctx)
+	go e.Run(ctx)
 	t.Cleanup(func() { stop(); _ = srv.Close() })
 	return e
 }
 
-func (e *exporter) set(ns, pod string, p profile) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.profiles[[2]string{ns, pod}] = p
-}
-
-// serve "handles" requests every 100ms according to the profiles.
-func (e *exporter) serve(ctx context.Context) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	carry := map[[2]string]float64{}
-	served := map[[2]string]int{}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		e.mu.Lock()
-		for k, p := range e.profiles {
-			carry[k] += p.RPS / 10
-			n := int(carry[k])
-			carry[k] -= float64(n)
-			for range n {
-				served[k]++
-				code := "200"
-				// a deterministic spread: ErrorRatio x 100 of every 100 requests fail
-				if float64(served[k]%100) < p.ErrorRatio*100 {
-					code = "500"
-				}
-				e.requests.WithLabelValues(k[0], k[1], code).Inc()
-				e.latency.WithLabelValues(k[0], k[1]).Observe(p.Latency.Seconds())
-			}
-		}
-		e.mu.Unlock()
-	}
-}
+func (e *exporter) set(ns, pod string, p profile) { e.Set(ns, pod, p) }
 
 // promServer is a real Prometheus (Debian package) on 127.0.0.1 scraping
 // the exporter every second.
