@@ -91,17 +91,26 @@ func diagnosis(prefix string, ds []gate.PodDiagnosis) []slack.Block {
 		bs = append(bs, section("%s", text)...)
 		switch {
 		case len(d.Logs) > 0:
-			// Keep the end of the log, where the crash is.
-			logs := d.Logs
-			for len(logs) > 1 && utf8.RuneCountInString(strings.Join(logs, "\n")) > maxSectionText-200 {
-				logs = logs[1:]
-			}
-			bs = append(bs, section("*Last log lines*\n%s", codeBlock(logs...))...)
+			bs = append(bs, section("*Last log lines*\n%s", codeBlock(tail(d.Logs, maxSectionText-100)...))...)
 		case d.LogsUnavailable != "":
 			bs = append(bs, smallPrint("logs unavailable: "+escape(d.LogsUnavailable))...)
 		}
 	}
 	return bs
+}
+
+// tail keeps the last lines that fit in n characters once escaped: the end
+// of a log is where the crash is.
+func tail(lines []string, n int) []string {
+	start, size := len(lines), 0
+	for start > 0 {
+		size += utf8.RuneCountInString(escape(lines[start-1])) + 1
+		if size > n && start < len(lines) {
+			break
+		}
+		start--
+	}
+	return lines[start:]
 }
 
 // checkDetails is the check table (unless the message has it already),
@@ -119,7 +128,10 @@ func checkDetails(a *gate.AnalysisResult, table bool) []slack.Block {
 		bs = section("%s\n%s", title, checkTable(a))
 	}
 	for _, t := range a.Checks {
-		text := fmt.Sprintf("*%s* %s", escape(t.Name), escape(t.Threshold))
+		text := "*" + escape(t.Name) + "*"
+		if t.Threshold != "" {
+			text += " (threshold " + code(t.Threshold) + ")"
+		}
 		if n := len(t.Measurements); n > 0 {
 			outcomes := make([]string, 0, 20)
 			for _, m := range t.Measurements[max(0, n-20):] {

@@ -93,7 +93,7 @@ func summary(ev Event, ci ciRun, mention string) message {
 	v := verdictOf(r)
 	if ev.Stage == StageVerdict {
 		m.Color = v.color
-		m.Text = escape(fmt.Sprintf("rollgate: %s %s%s", where, strings.ToLower(v.title), dry))
+		m.Text = escape(fmt.Sprintf("rollgate: %s: %s%s", where, strings.ToLower(v.title), dry))
 		if v.failure && mention != "" {
 			m.Text = mention + " " + m.Text
 		}
@@ -249,10 +249,10 @@ func action(a *gate.ActionResult, v verdict, mention string) []slack.Block {
 	if a.Error != "" {
 		alarm := ""
 		if v.loud {
-			alarm = "\nThe workload may be half rolled back: look at it now."
+			alarm = "The workload may be half rolled back: look at it now."
 		}
-		if mention != "" {
-			alarm = "\n" + mention + strings.TrimPrefix(alarm, "\n")
+		if alarm = strings.TrimSpace(mention + " " + alarm); alarm != "" {
+			alarm = "\n" + alarm
 		}
 		bs = append(bs, section(":rotating_light: *%s failed:* %s%s", escape(a.Action), escape(a.Error), alarm)...)
 	} else if a.Action != "" {

@@ -30,12 +30,7 @@ func (w *webhook) Notify(ctx context.Context, ev Event) error {
 	}
 	ctx, cancel := budgeted(ctx, w.budget)
 	defer cancel()
-	m := summary(ev, w.ci, w.mention)
-	if ev.Stage == StageVerdict {
-		// The summary already has the check table and the action.
-		blocks := append(m.Blocks, podDetails(ev.Report)...)
-		m.Blocks = capBlocks(append(blocks, checkDetails(ev.Report.Analysis, false)...))
-	}
+	m := w.message(ev)
 	msg := &slack.WebhookMessage{
 		Text:        m.Text,
 		Attachments: []slack.Attachment{{Color: m.Color, Fallback: m.Text, Blocks: slack.Blocks{BlockSet: m.Blocks}}},
@@ -49,4 +44,15 @@ func (w *webhook) Notify(ctx context.Context, ev Event) error {
 		return Scrub(fmt.Errorf("slack webhook: %s message: %w", ev.Stage, err), w.secrets...)
 	}
 	return nil
+}
+
+// message is the summary and, at the verdict, the details a thread would
+// hold; the summary already has the check table and the action.
+func (w *webhook) message(ev Event) message {
+	m := summary(ev, w.ci, w.mention)
+	if ev.Stage == StageVerdict {
+		blocks := append(m.Blocks, podDetails(ev.Report)...)
+		m.Blocks = capBlocks(append(blocks, checkDetails(ev.Report.Analysis, false)...))
+	}
+	return m
 }
