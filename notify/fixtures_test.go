@@ -42,7 +42,7 @@ func finished(decision, reason string) *gate.Report {
 
 func measurement(check string, i int, o promql.Outcome, reason string, canary float64, stable ...float64) promql.Measurement {
 	m := promql.Measurement{Check: check, At: t0.Add(time.Duration(i) * 30 * time.Second), Outcome: o, Reason: reason,
-		Query: `sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*",code=~"5.."}[1m])) / sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*"}[1m]))`,
+		Query:  `sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*",code=~"5.."}[1m])) / sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*"}[1m]))`,
 		Canary: []promql.Sample{{Value: canary}}}
 	if len(stable) > 0 {
 		m.Baseline = `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{pod=~"api-7c6b5-.*"}[1m])))`

@@ -147,7 +147,9 @@ func TestClipKeepsMrkdwnWhole(t *testing.T) {
 		{"a cut inside a code block closes the block", "```\n" + strings.Repeat("x", 5000) + "\n```", 100,
 			func(s string) bool { return strings.Count(s, "```") == 2 && utf8.RuneCountInString(s) <= 100 }},
 		{"a cut never splits an escaped entity", strings.Repeat("a", 80) + strings.Repeat("&amp;", 20), 90,
-			func(s string) bool { return !strings.Contains(strings.TrimSuffix(s, truncated), "&am\n") && strings.Count(s, "&") == strings.Count(s, "&amp;") }},
+			func(s string) bool {
+				return !strings.Contains(strings.TrimSuffix(s, truncated), "&am\n") && strings.Count(s, "&") == strings.Count(s, "&amp;")
+			}},
 		{"a cut never splits a link", strings.Repeat("a", 80) + "<https://example.com/run/1|run 1>", 90,
 			func(s string) bool { return !strings.Contains(s, "<https") }},
 	}

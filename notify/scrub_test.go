@@ -83,7 +83,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		try(n, StageStart) // invalid_auth from the bot, a dead or wrong webhook
+		try(n, StageStart)                // invalid_auth from the bot, a dead or wrong webhook
 		srv.Inject(slacktest.Status(500)) // for whichever asks first
 		try(n, StageVerdict)
 	}
