@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/rollgate/rollgate/gate"
 )
 
 // bot is the bot-token notifier: one message per run, posted at the first
@@ -37,8 +39,11 @@ func newBot(st settings, token, channel, apiURL string) *bot {
 }
 
 // Notify posts, updates or finishes the run's message. Progress updates
-// (every stage between start and verdict) come at most once per update
-// interval, except the first of a new stage; start and verdict are never
+// come at the first event of each stage, then at most once per update
+// interval (Slack allows about one chat.update a second, and nobody reads
+// faster); analysis updates also wait for a whole interval, since the
+// caller notifies after each check's measurement and a message showing half
+// an interval would lag a check behind. Start and verdict are never
 // throttled.
 func (b *bot) Notify(ctx context.Context, ev Event) error {
 	if ev.Report == nil || !b.wants(ev.Stage, "start", "progress", "verdict") {
@@ -47,7 +52,9 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	if ev.Stage == StageAnalysis && b.stage == StageAnalysis && now.Sub(b.sent) < b.interval {
+	progress := ev.Stage.event() == "progress"
+	if progress && b.stage == ev.Stage && now.Sub(b.sent) < b.interval ||
+		ev.Stage == StageAnalysis && !wholeInterval(ev.Report.Analysis) {
 		return nil
 	}
 	ctx, cancel := budgeted(ctx, b.budget)
@@ -140,4 +147,18 @@ func (b *bot) reply(ctx context.Context, r reply) error {
 		return fmt.Errorf("chat.postMessage thread_ts %s: %w", b.ts, err)
 	}
 	return nil
+}
+
+// wholeInterval says every check has been measured as often as the others.
+func wholeInterval(a *gate.AnalysisResult) bool {
+	if a == nil || len(a.Checks) == 0 {
+		return true
+	}
+	n := len(a.Checks[0].Measurements)
+	for _, t := range a.Checks[1:] {
+		if len(t.Measurements) != n {
+			return false
+		}
+	}
+	return true
 }

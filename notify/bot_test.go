@@ -122,7 +122,7 @@ func TestABotRunPostsOnceUpdatesTheSameMessageAndThreadsTheDetails(t *testing.T)
 	}
 }
 
-func TestAnalysisUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
+func TestProgressUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
 	srv := slacktest.New(t)
 	c := &clock{t: t0}
 	n := botFor(t, srv, Options{Now: c.Now})
@@ -133,22 +133,32 @@ func TestAnalysisUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
 		sent  bool
 	}{
 		{"the start is posted", 0, StageStart, true},
+		{"the first readiness update is sent: a new stage", 0, StageReadiness, true},
+		{"a readiness update right after it waits", 500 * time.Millisecond, StageReadiness, false},
 		{"the first analysis update is sent: a new stage", time.Second, StageAnalysis, true},
 		{"an update 4s later waits", 5 * time.Second, StageAnalysis, false},
 		{"an update 8s later still waits", 9 * time.Second, StageAnalysis, false},
 		{"an update 10s after the last one sent is sent", 11 * time.Second, StageAnalysis, true},
 		{"an update right after it waits", 12 * time.Second, StageAnalysis, false},
-		{"the verdict is never throttled", 13 * time.Second, StageVerdict, true},
+		{"half an interval waits for the other checks, however late", 30 * time.Second, StageAnalysis, false},
+		{"the verdict is never throttled", 31 * time.Second, StageVerdict, true},
 	}
 	for i, st := range steps {
 		c.set(st.at)
 		r := started()
-		if st.stage == StageVerdict {
+		switch st.stage {
+		case StageVerdict:
 			r = promoted()
+		case StageReadiness:
+			r.Timeline = append(r.Timeline, gate.Event{Phase: "readiness", Message: st.name})
 		}
 		if st.stage == StageAnalysis {
 			r = analysing()
 			r.Timeline = append(r.Timeline, gate.Event{Phase: "analysis", Message: "measurement " + string(rune('a'+i))})
+			if strings.HasPrefix(st.name, "half") {
+				lat := r.Analysis.Checks[1]
+				lat.Measurements = lat.Measurements[:1] // error-rate measured, p99-vs-stable not yet
+			}
 		}
 		before := len(srv.Calls())
 		notify(t, n, st.stage, r)
