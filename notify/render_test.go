@@ -3,9 +3,6 @@ package notify
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,38 +10,19 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/internal/golden"
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
-var renderCases = []struct {
+// renderCase is one message to render: a report at a stage.
+type renderCase struct {
 	name   string
-	file   string
+	file   string // its golden file under testdata/
 	stage  Stage
 	report func() *gate.Report
-}{
+}
+
+var renderCases = []renderCase{
 	{"a start says which revision and images are under gate", "start", StageStart, started},
 	{"an analysis update shows the check table so far", "analysis-progress", StageAnalysis, analysing},
 	{"a promotion is green and names the rule", "promoted", StageVerdict, promoted},
@@ -80,19 +58,14 @@ func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
 			if err := enc.Encode(out); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.file+".json", b.Bytes())
+			golden.Check(t, tc.file+".json", b.Bytes())
 		})
 	}
 }
 
 func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {
 	ci := ciFrom(lookupIn(ciEnv))
-	for _, tc := range append(renderCases, struct {
-		name   string
-		file   string
-		stage  Stage
-		report func() *gate.Report
-	}{"a huge report is cut to Slack's limits", "", StageVerdict, huge}) {
+	for _, tc := range append(renderCases, renderCase{"a huge report is cut to Slack's limits", "", StageVerdict, huge}) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := Event{Stage: tc.stage, Report: tc.report()}
 			check := func(what string, m message) {

@@ -31,14 +31,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if method == "chat.update" {
 		c.TS = r.Form.Get("ts")
 	}
-	if f, ok := s.fault(r); ok {
-		c.Status, c.Error = max(f.Status, http.StatusOK), f.Error
-		s.record(c)
-		if f.Status != 0 {
-			httpFault(w, f)
-			return
-		}
-		answer(w, map[string]any{"ok": false, "error": f.Error})
+	if s.injected(w, r, c, refuseChat) {
 		return
 	}
 	s.mu.Lock()
@@ -46,7 +39,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, c)
 	s.mu.Unlock()
 	if c.Error != "" {
-		answer(w, map[string]any{"ok": false, "error": c.Error})
+		refuseChat.write(w, c.Error)
 		return
 	}
 	answer(w, map[string]any{"ok": true, "channel": c.Channel, "ts": c.TS, "text": c.Text,
@@ -145,14 +138,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		c.Status, c.Error = http.StatusBadRequest, "invalid_payload"
 	}
 	c.Text, c.ThreadTS, c.Blocks, c.Attachments = msg.Text, msg.ThreadTS, msg.Blocks, msg.Attachments
-	if f, ok := s.fault(r); ok {
-		c.Status, c.Error = max(f.Status, http.StatusBadRequest), f.Error
-		s.record(c)
-		if f.Status != 0 {
-			httpFault(w, f)
-			return
-		}
-		http.Error(w, f.Error, c.Status)
+	if s.injected(w, r, c, refuseWebhook) {
 		return
 	}
 	lerr := Validate(c.Text, c.Blocks, c.Attachments)
@@ -171,4 +157,42 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.WriteString(w, "ok")
+}
+
+// refusal is how an endpoint says no: its status and its body.
+type refusal struct {
+	status int
+	write  func(http.ResponseWriter, string)
+}
+
+var (
+	// refuseChat is the Web API's refusal: 200 with ok:false.
+	refuseChat = refusal{http.StatusOK, func(w http.ResponseWriter, code string) {
+		answer(w, map[string]any{"ok": false, "error": code})
+	}}
+	// refuseWebhook is a webhook's refusal: 400 with the code as the body.
+	refuseWebhook = refusal{http.StatusBadRequest, func(w http.ResponseWriter, code string) {
+		http.Error(w, code, http.StatusBadRequest)
+	}}
+)
+
+// injected answers the request with the next queued fault, if there is
+// one. The call is recorded before the answer, so a client that has its
+// answer finds its call in Calls.
+func (s *Server) injected(w http.ResponseWriter, r *http.Request, c Call, no refusal) bool {
+	f, ok := s.fault(r)
+	if !ok {
+		return false
+	}
+	c.Status, c.Error = no.status, f.Error
+	if f.Status != 0 {
+		c.Status = f.Status
+	}
+	s.record(c)
+	if f.Status != 0 {
+		httpFault(w, f)
+	} else {
+		no.write(w, f.Error)
+	}
+	return true
 }
