@@ -24,6 +24,7 @@ type bot struct {
 	mu      sync.Mutex
 	chanID  string // as Slack answered: chat.update wants the ID
 	ts      string // the run's message; "" until a post succeeded
+	posted  bool   // a post succeeded, even if a Slack-like gateway gave no ts
 	sent    time.Time
 	stage   Stage
 	last    string // the last summary sent, to skip updates that change nothing
@@ -57,6 +58,9 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 		ev.Stage == StageAnalysis && !wholeInterval(ev.Report.Analysis) {
 		return nil
 	}
+	if progress && b.posted && b.ts == "" {
+		return nil // nothing to update: only the verdict is posted again
+	}
 	ctx, cancel := budgeted(ctx, b.budget)
 	defer cancel()
 	m := summary(ev, b.ci, b.mention)
@@ -72,7 +76,7 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 		return Scrub(fmt.Errorf("slack %s: %w", b.channel, err), b.secrets...)
 	}
 	b.last = string(body)
-	if ev.Stage != StageVerdict || b.replied {
+	if ev.Stage != StageVerdict || b.replied || b.ts == "" {
 		return nil
 	}
 	b.replied = true
@@ -120,7 +124,7 @@ func (b *bot) upsert(ctx context.Context, m message, verdict bool) (fresh bool, 
 	if err != nil {
 		return false, fmt.Errorf("chat.postMessage: %w", err)
 	}
-	b.chanID, b.ts = ch, ts
+	b.chanID, b.ts, b.posted = ch, ts, true
 	if b.chanID == "" {
 		b.chanID = b.channel
 	}

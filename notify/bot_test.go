@@ -2,6 +2,9 @@ package notify
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -289,5 +292,28 @@ func TestSlackTroubleStaysWithinTheBudget(t *testing.T) {
 				t.Errorf("%d messages after the retry, want 1", len(srv.Messages()))
 			}
 		})
+	}
+}
+
+func TestAGatewayThatGivesNoTimestampGetsNoUpdatesButTheVerdict(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"ok": true}`) // no channel, no ts
+	}))
+	defer srv.Close()
+	s := &gate.Slack{Channel: "#deploys", TokenEnv: "T", APIURL: srv.URL + "/api"}
+	n, err := New(s, lookupIn(map[string]string{"T": testToken}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, n, rolledBack())
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(paths, " "); got != "/api/chat.postMessage /api/chat.postMessage" {
+		t.Errorf("requests %q, want the start and the verdict posted, nothing to update or thread under", got)
 	}
 }

@@ -115,6 +115,12 @@ func rolledBack() *gate.Report {
 	return r
 }
 
+func dryRun() *gate.Report {
+	r := rolledBack()
+	r.DryRun, r.Action.Applied, r.Action.Message, r.Action.Verify = true, false, "would roll back to revision 2 (api-7c6b5)", nil
+	return r
+}
+
 func failedRollback() *gate.Report {
 	r := rolledBack()
 	r.Decision, r.Reason = gate.DecisionError, "rollback of deployment shop/api failed: admission webhook \"policy.example.com\" denied the request"

@@ -86,7 +86,7 @@ func summary(ev Event, ci ciRun, mention string) message {
 	}
 	dry := ""
 	if r.DryRun {
-		dry = " (dry run)"
+		dry = " (dry run: nothing changed)"
 	}
 	var m message
 	var bs []slack.Block
@@ -99,7 +99,10 @@ func summary(ev Event, ci ciRun, mention string) message {
 		}
 		bs = append(bs, header(fmt.Sprintf("%s %s: %s%s", v.emoji, v.title, r.Target, dry)))
 	} else {
-		label := stageLabels[ev.Stage]
+		label, ok := stageLabels[ev.Stage]
+		if !ok {
+			label = string(ev.Stage)
+		}
 		if ev.Stage == StageAnalysis && r.Analysis != nil {
 			label += fmt.Sprintf(" (interval %d)", intervals(r.Analysis))
 		}

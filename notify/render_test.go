@@ -29,6 +29,7 @@ var renderCases = []renderCase{
 	{"a hold is yellow and gives the commands to copy", "held-with-commands", StageVerdict, heldWithCommands},
 	{"an inconclusive analysis is a hold that says not enough data", "inconclusive", StageVerdict, inconclusive},
 	{"a rollback is red with the failing check", "rolled-back", StageVerdict, rolledBack},
+	{"a dry run says so and that nothing was applied", "dry-run", StageVerdict, dryRun},
 	{"a failed rollback is the loudest: red, mentioned, broadcast", "failed-rollback", StageVerdict, failedRollback},
 	{"a runtime error is red and says what to do", "error", StageVerdict, runtimeError},
 	{"a cancelled run is grey and still gives the commands", "cancelled", StageVerdict, cancelled},
