@@ -93,9 +93,10 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 }
 
 // upsert updates the run's message, or posts it when there is none yet. A
-// verdict whose update Slack refuses (the message was deleted or can no
-// longer be edited) is posted anew: the verdict is never lost. fresh says
-// the message was posted now.
+// verdict whose update fails while budget remains (the message was
+// deleted, is too old to edit, Slack stumbled) is posted anew: a rare
+// duplicate is better than a lost verdict. fresh says the message was
+// posted now.
 func (b *bot) upsert(ctx context.Context, m message, verdict bool) (fresh bool, err error) {
 	opts := []slack.MsgOption{
 		slack.MsgOptionText(m.Text, false),
@@ -108,7 +109,7 @@ func (b *bot) upsert(ctx context.Context, m message, verdict bool) (fresh bool, 
 			_, _, _, err := b.api.UpdateMessageContext(ctx, b.chanID, b.ts, opts...)
 			return err
 		})
-		if err == nil || !verdict || !refused(err) {
+		if err == nil || !verdict || ctx.Err() != nil {
 			if err != nil {
 				err = fmt.Errorf("chat.update %s: %w", b.ts, err)
 			}

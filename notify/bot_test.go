@@ -192,6 +192,7 @@ func TestTheVerdictIsNeverLost(t *testing.T) {
 		{"a failed first post leaves the verdict to be posted as a new message", []slacktest.Fault{slacktest.Status(500)}, nil, 1, true},
 		{"a deleted message gets the verdict posted anew", nil, []slacktest.Fault{slacktest.SlackError("message_not_found")}, 2, false},
 		{"a message too old to edit gets the verdict posted anew", nil, []slacktest.Fault{slacktest.SlackError("cant_update_message")}, 2, false},
+		{"a Slack stumbling on the verdict's update gets it posted anew", nil, []slacktest.Fault{slacktest.Status(503)}, 2, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,5 +316,19 @@ func TestAGatewayThatGivesNoTimestampGetsNoUpdatesButTheVerdict(t *testing.T) {
 	defer mu.Unlock()
 	if got := strings.Join(paths, " "); got != "/api/chat.postMessage /api/chat.postMessage" {
 		t.Errorf("requests %q, want the start and the verdict posted, nothing to update or thread under", got)
+	}
+}
+
+func TestAFailedProgressUpdateIsAWarningAndPostsNothingNew(t *testing.T) {
+	srv := slacktest.New(t)
+	n := botFor(t, srv, Options{})
+	notify(t, n, StageStart, started())
+	srv.Inject(slacktest.Status(503))
+	err := n.Notify(context.Background(), Event{Stage: StageAnalysis, Report: analysing()})
+	if err == nil || !strings.Contains(err.Error(), "chat.update") || !strings.Contains(err.Error(), "503") {
+		t.Errorf("err = %v, want a warning naming chat.update and the 503", err)
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 {
+		t.Errorf("%d messages, want still one: only the verdict is posted anew", len(msgs))
 	}
 }

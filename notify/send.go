@@ -89,8 +89,8 @@ func describe(err error) error {
 	return err
 }
 
-// apiError is Slack's own "ok": false answer: the request arrived and was
-// refused, so sending it again the same way will not help.
+// apiError is Slack's own "ok": false answer, with a hint when the setup
+// is the likely cause.
 type apiError string
 
 func (e apiError) Error() string {
@@ -98,12 +98,4 @@ func (e apiError) Error() string {
 		return fmt.Sprintf("slack answered %s: %s", string(e), h)
 	}
 	return "slack answered " + string(e)
-}
-
-// refused says Slack answered and refused; for an update that means the
-// message cannot be edited (deleted, too old, wrong channel), so the
-// verdict is posted anew.
-func refused(err error) bool {
-	var ae apiError
-	return errors.As(err, &ae)
 }
