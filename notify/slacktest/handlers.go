@@ -61,7 +61,7 @@ func (s *Server) apply(c *Call) string {
 	if c.Text == "" && len(c.Blocks) == 0 && len(c.Attachments) == 0 {
 		return "no_text"
 	}
-	if err := Validate(c.Text, c.Blocks, c.Attachments); err != nil {
+	if err := validate(c.Text, c.Blocks, c.Attachments); err != nil {
 		return err.Code
 	}
 	if c.Method == "chat.update" {
@@ -141,7 +141,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	if s.injected(w, r, c, refuseWebhook) {
 		return
 	}
-	lerr := Validate(c.Text, c.Blocks, c.Attachments)
+	lerr := validate(c.Text, c.Blocks, c.Attachments)
 	switch {
 	case c.Error != "":
 	case r.URL.Path != s.hookPath:

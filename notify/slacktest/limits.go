@@ -42,7 +42,14 @@ type block struct {
 // Validate checks a message as Slack does before accepting it: the text
 // length, at most 50 blocks in all (its own and its attachments'), and each
 // block's text limits. It returns nil or a *LimitError.
-func Validate(text string, blocks, attachments json.RawMessage) *LimitError {
+func Validate(text string, blocks, attachments json.RawMessage) error {
+	if err := validate(text, blocks, attachments); err != nil {
+		return err
+	}
+	return nil
+}
+
+func validate(text string, blocks, attachments json.RawMessage) *LimitError {
 	if n := utf8.RuneCountInString(text); n > MaxMessageText {
 		return &LimitError{"msg_too_long", fmt.Sprintf("text has %d characters > %d", n, MaxMessageText)}
 	}
