@@ -133,3 +133,35 @@ func TestCheckSpecExpandsReadyMadeChecks(t *testing.T) {
 		t.Errorf("defaults not applied: min %v sampleQuery %q", s.Min, s.SampleQuery)
 	}
 }
+
+func TestAnalyzeRecordsEachChecksThresholdForPeople(t *testing.T) {
+	max, min, ratio, delta, count, zero, el := 0.01, 0.5, 1.2, 0.05, 1, 0, 4
+	tests := []struct {
+		name  string
+		check Check
+		want  string
+	}{
+		{"a max reads as at most", Check{Query: "x", Max: &max}, "<= 0.01"},
+		{"min and max read lower bound first", Check{Query: "x", Min: &min, Max: &max}, ">= 0.5, <= 0.01"},
+		{"a baseline comparison names the ratio and the delta", Check{Query: "x", Baseline: "y", MaxRatio: &ratio, MaxDelta: &delta},
+			"ratio <= 1.2, delta <= 0.05"},
+		{"a ready-made check shows its built-in threshold", Check{Use: "success-rate"}, ">= 99"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.check
+			c.Name, c.NoData, c.Series = "c", NoDataInconclusive, SeriesSingle
+			cfg := Analysis{Interval: Duration{time.Second}, Count: &count, FailureLimit: &zero, InconclusiveLimit: &zero,
+				ConsecutiveErrorLimit: &el, Checks: []Check{c}}
+			from := time.Unix(1700000000, 0)
+			res, err := Analyze(context.Background(), AnalysisOptions{Querier: &scripted{values: map[string][]any{}}, Config: cfg,
+				Vars: promql.Vars{Namespace: "shop"}, From: from, To: from})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Checks[0].Threshold; got != tt.want {
+				t.Errorf("Threshold = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -176,7 +176,8 @@ type Notify struct {
 	Slack *Slack `json:"slack"`
 }
 
-// Slack is a bot token (one message, updated in place) or an incoming webhook.
+// Slack is a bot token (one message, updated in place), an incoming webhook
+// (one message at the verdict), or both.
 type Slack struct {
 	Channel          string   `json:"channel"`
 	TokenEnv         string   `json:"tokenEnv"`

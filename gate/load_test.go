@@ -89,6 +89,8 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 			header + "notify:\n  slack: {channel: '#d', tokenEnv: 'xoxb-123-abc'}\n", []string{"notify.slack.tokenEnv: must name an environment variable"}},
 		{"slack with neither token nor webhook",
 			header + "notify:\n  slack: {channel: '#d'}\n", []string{"notify.slack: needs tokenEnv"}},
+		{"a bot token without a channel",
+			header + "notify:\n  slack: {tokenEnv: SLACK_BOT_TOKEN, webhookEnv: SLACK_WEBHOOK_URL}\n", []string{"notify.slack.channel: is required with tokenEnv"}},
 		{"a list where a mapping belongs",
 			header + "target: [api]\n", []string{"target: must be a mapping, not a list"}},
 		{"an invalid target name",
@@ -239,5 +241,12 @@ func TestParseTarget(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSlackWithBothATokenAndAWebhookIsValid(t *testing.T) {
+	got := problemsOf(t, header+"notify:\n  slack: {channel: '#deploys', tokenEnv: SLACK_BOT_TOKEN, webhookEnv: SLACK_WEBHOOK_URL}\n")
+	if len(got) > 0 {
+		t.Errorf("problems %q, want none: both are sent", got)
 	}
 }

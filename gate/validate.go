@@ -215,12 +215,11 @@ func (c *Config) validateNotify(ps *Problems) {
 	if s == nil {
 		return
 	}
-	switch {
-	case s.TokenEnv == "" && s.WebhookEnv == "":
-		ps.add("notify.slack", "needs tokenEnv (bot token) or webhookEnv (incoming webhook)")
-	case s.TokenEnv != "" && s.WebhookEnv != "":
-		ps.add("notify.slack", "set tokenEnv or webhookEnv, not both")
-	case s.TokenEnv != "" && s.Channel == "":
+	// Both may be set: the bot message and the webhook message are both sent.
+	if s.TokenEnv == "" && s.WebhookEnv == "" {
+		ps.add("notify.slack", "needs tokenEnv (bot token), webhookEnv (incoming webhook) or both")
+	}
+	if s.TokenEnv != "" && s.Channel == "" {
 		ps.add("notify.slack.channel", "is required with tokenEnv, e.g. \"#deploys\"")
 	}
 	envVar(ps, "notify.slack.tokenEnv", s.TokenEnv)

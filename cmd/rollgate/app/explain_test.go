@@ -2,35 +2,13 @@ package app
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/internal/golden"
 	"github.com/rollgate/rollgate/promql"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // explainedRun is a fixed analysis: one check failing its limit, one
 // comparing against the stable pods, with Prometheus warnings and samples.
@@ -64,7 +42,7 @@ func TestAnalysisExplanationText(t *testing.T) {
 		}
 	}
 	b.WriteString(analysisError(res).Error() + "\n")
-	golden(t, "analysis.txt.golden", b.Bytes())
+	golden.Check(t, "analysis.txt.golden", b.Bytes())
 }
 
 func TestAnalysisExplanationJSON(t *testing.T) {
@@ -73,5 +51,5 @@ func TestAnalysisExplanationJSON(t *testing.T) {
 	if err := writeJSON(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "analysis.json.golden", b.Bytes())
+	golden.Check(t, "analysis.json.golden", b.Bytes())
 }

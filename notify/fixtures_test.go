@@ -1,0 +1,178 @@
+package notify
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/quota"
+	"github.com/rollgate/rollgate/promql"
+)
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+// ciEnv is a GitHub Actions run's environment.
+var ciEnv = map[string]string{
+	"GITHUB_RUN_ID": "7311", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "shop/api",
+	"GITHUB_ACTOR": "octocat", "GITHUB_SHA": "4f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49",
+}
+
+func lookupIn(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+// started is a run of deployment/api revision 3 over stable revision 2.
+func started() *gate.Report {
+	return &gate.Report{
+		Command: "run", Target: gate.Target{Kind: gate.KindDeployment, Name: "api", Namespace: "shop"}, Context: "kind-ci",
+		StartedAt: t0,
+		Pin: &gate.Pin{Revision: 3, TemplateHash: "5d8f9c", Images: []string{"api=registry.example.com/shop/api:v3", "envoy=envoyproxy/envoy:v1.30"},
+			Stable: &gate.Stable{ReplicaSet: "api-7c6b5", Revision: 2, Images: []string{"api=registry.example.com/shop/api:v2", "envoy=envoyproxy/envoy:v1.30"}}},
+		Timeline: []gate.Event{{At: t0, Phase: "pin", Message: "under gate: revision 3"}},
+	}
+}
+
+func finished(decision, reason string) *gate.Report {
+	r := started()
+	r.Decision, r.Reason, r.FinishedAt = decision, reason, t0.Add(4*time.Minute+12*time.Second)
+	return r
+}
+
+func measurement(check string, i int, o promql.Outcome, reason string, canary float64, stable ...float64) promql.Measurement {
+	m := promql.Measurement{Check: check, At: t0.Add(time.Duration(i) * 30 * time.Second), Outcome: o, Reason: reason,
+		Query:  `sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*",code=~"5.."}[1m])) / sum(rate(http_requests_total{namespace="shop",pod=~"api-5d8f9c-.*"}[1m]))`,
+		Canary: []promql.Sample{{Value: canary}}}
+	if len(stable) > 0 {
+		m.Baseline = `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{pod=~"api-7c6b5-.*"}[1m])))`
+		m.Stable = []promql.Sample{{Value: stable[0]}}
+	}
+	return m
+}
+
+// analysis has an error-rate check with the given outcomes and a passing
+// latency comparison.
+func analysis(outcome, rule string, errorRate ...promql.Outcome) *gate.AnalysisResult {
+	er := &gate.CheckTally{Name: "error-rate", Threshold: "<= 0.01"}
+	lat := &gate.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2"}
+	for i, o := range errorRate {
+		v, reason := 0.002, "0.002 <= max 0.01"
+		switch o {
+		case promql.Fail:
+			v, reason = 0.034, "0.034 > max 0.01"
+			er.Failed++
+		case promql.Inconclusive:
+			v, reason = 0, "only 12 samples, minSamples 100: not enough data"
+			er.Inconclusive++
+		default:
+			er.Passed++
+		}
+		er.Measurements = append(er.Measurements, measurement("error-rate", i, o, reason, v))
+		lat.Measurements = append(lat.Measurements, measurement("p99-vs-stable", i, promql.Pass, "canary 0.22 / stable 0.2 = 1.1 <= maxRatio 1.2", 0.22, 0.2))
+		lat.Passed++
+	}
+	return &gate.AnalysisResult{Outcome: outcome, Rule: rule, Checks: []*gate.CheckTally{er, lat}}
+}
+
+const (
+	P = promql.Pass
+	F = promql.Fail
+	I = promql.Inconclusive
+)
+
+var holdCommands = []string{
+	"rollgate promote deployment/api -n shop --context kind-ci",
+	"rollgate rollback deployment/api -n shop --context kind-ci",
+}
+
+func promoted() *gate.Report {
+	r := finished(gate.DecisionPromoted, "analysis passed: error-rate passed 3 of 3; p99-vs-stable passed 3 of 3")
+	r.Analysis = analysis(gate.AnalysisPassed, "error-rate passed 3 of 3; p99-vs-stable passed 3 of 3", P, P, P)
+	r.Action = &gate.ActionResult{Action: gate.ActionPromote, Applied: true, Message: "resumed the deployment"}
+	return r
+}
+
+func heldWithCommands() *gate.Report {
+	r := finished(gate.DecisionHeld, "error-rate failed 2 of 3 intervals > failureLimit 1; policy.onFailure is hold")
+	r.Analysis = analysis(gate.AnalysisFailed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F)
+	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	return r
+}
+
+func inconclusive() *gate.Report {
+	r := finished(gate.DecisionHeld, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1 (not enough data)")
+	r.Analysis = analysis(gate.AnalysisInconclusive, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1 (not enough data)", I, I)
+	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	return r
+}
+
+func rolledBack() *gate.Report {
+	r := finished(gate.DecisionRolledBack, "error-rate failed 2 of 3 intervals > failureLimit 1")
+	r.Analysis = analysis(gate.AnalysisFailed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F)
+	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
+		Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
+	return r
+}
+
+func dryRun() *gate.Report {
+	r := rolledBack()
+	r.DryRun, r.Action.Applied, r.Action.Message, r.Action.Verify = true, false, "would roll back to revision 2 (api-7c6b5)", nil
+	return r
+}
+
+func failedRollback() *gate.Report {
+	r := rolledBack()
+	r.Decision, r.Reason = gate.DecisionError, "rollback of deployment shop/api failed: admission webhook \"policy.example.com\" denied the request"
+	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: false,
+		Error: `deployment shop/api: patch: admission webhook "policy.example.com" denied the request: <image> must be signed & pinned`}
+	return r
+}
+
+func runtimeError() *gate.Report {
+	return finished(gate.DecisionError, `list/watch pods in shop: forbidden: User "system:serviceaccount:ci:deployer" cannot watch resource "pods"; grant it with examples/rbac.yaml`)
+}
+
+func cancelled() *gate.Report {
+	r := finished(gate.DecisionCancelled, "cancelled by SIGTERM during analysis after 2 of 10 intervals; policy.onCancel is hold")
+	r.Analysis = analysis("", "", P, P)
+	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	return r
+}
+
+func superseded() *gate.Report {
+	return finished(gate.DecisionSuperseded, "superseded: deployment shop/api moved to revision 4 while revision 3 was under gate")
+}
+
+func readinessFailure() *gate.Report {
+	exit := int32(1)
+	crash := gate.PodProblem{Pod: "api-5d8f9c-x2x7q", Container: "api", Reason: "CrashLoopBackOff", ExitCode: &exit, Restarts: 4, Doomed: true,
+		Message: "back-off 40s restarting failed container"}
+	r := finished(gate.DecisionRolledBack, "deployment shop/api revision 3 failed: "+crash.String())
+	r.Readiness = &gate.ReadinessResult{Progress: gate.Progress{Failed: true, Message: "1 of 3 updated replicas are available"},
+		Problems: []gate.PodProblem{crash},
+		Diagnosis: []gate.PodDiagnosis{
+			{Object: "replicaset/api-5d8f9c", Events: []string{"SuccessfulCreate: Created pod: api-5d8f9c-x2x7q"}},
+			{Object: "pod/api-5d8f9c-x2x7q", Problems: []gate.PodProblem{crash},
+				Events: []string{"Pulled: Container image \"registry.example.com/shop/api:v3\" already present", "BackOff: Back-off restarting failed container api (x4)"},
+				Logs:   []string{"2026-11-27T10:01:02Z starting api v3", "2026-11-27T10:01:02Z config: DATABASE_URL is not set", "panic: missing configuration <DATABASE_URL>"}},
+		}}
+	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
+		Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
+	return r
+}
+
+func quotaFailure() *gate.Report {
+	r := finished(gate.DecisionFailed, "quota shop/compute: requests.cpu: rollout needs 2 more, 500m left")
+	r.Quota = &quota.Result{Shortfalls: []quota.Shortfall{{Quota: "shop/compute", Resource: corev1.ResourceRequestsCPU,
+		Need: resource.MustParse("2"), Left: resource.MustParse("500m")}}}
+	r.Preflight = []gate.Finding{{Rule: "mutableImage", Level: gate.LevelWarn, Container: "envoy", Message: "ok", Fix: "-"}}
+	return r
+}
+
+func analysing() *gate.Report {
+	r := started()
+	r.Analysis = analysis("", "", P, F)
+	r.Timeline = append(r.Timeline, gate.Event{At: t0.Add(time.Minute), Phase: "analysis", Message: "error-rate: fail: 0.034 > max 0.01"})
+	return r
+}
