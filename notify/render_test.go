@@ -10,7 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
-	"github.com/rollgate/rollgate/internal/golden"
+	"github.com/rollgate/rollgate/test/golden"
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rollgate/rollgate/gate"
-	"github.com/rollgate/rollgate/internal/golden"
+	"github.com/rollgate/rollgate/test/golden"
 	"github.com/rollgate/rollgate/promql"
 )
 
