@@ -210,10 +210,21 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 func startRollgate(t testing.TB, kubeconfig string, args ...string) *running {
 	t.Helper()
+	return startRollgateEnv(t, kubeconfig, nil, args...)
+}
+
+// rollgateEnv runs the binary with extra environment variables (secrets).
+func rollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string) result {
+	t.Helper()
+	return startRollgateEnv(t, kubeconfig, extra, args...).wait(t)
+}
+
+func startRollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	r := &running{args: args, done: make(chan error, 1), cancel: cancel}
 	r.cmd = exec.CommandContext(ctx, env.binary, args...)
-	r.cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	r.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), extra...)
 	r.cmd.Stdout, r.cmd.Stderr = lockedWriter{&r.mu, &r.stdout}, lockedWriter{&r.mu, &r.stderr}
 	r.start = time.Now()
 	if err := r.cmd.Start(); err != nil {

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/rollgate/rollgate/gate"
-	"github.com/rollgate/rollgate/test/golden"
 	"github.com/rollgate/rollgate/promql"
+	"github.com/rollgate/rollgate/test/golden"
 )
 
 // explainedRun is a fixed analysis: one check failing its limit, one

@@ -31,9 +31,9 @@ func manualCommand(env Env, name, usage, example string, flags ...cli.Flag) *cli
 		Usage:     usage,
 		ArgsUsage: "TARGET",
 		UsageText: example,
-		Flags:     append(globalFlags(), flags...),
+		Flags:     append(append(globalFlags(), flags...), slackFlags()...),
 		Action: action(func(c *cli.Context) error {
-			o, cfg, target, err := prepare(c, env)
+			o, cfg, target, err := prepare(c, env, slackOptions(c, env))
 			if err != nil {
 				return err
 			}
@@ -48,7 +48,10 @@ func manualCommand(env Env, name, usage, example string, flags ...cli.Flag) *cli
 			g.target.Namespace = g.k.namespaceFor(target)
 			g.rep = newReporter(name, o, env, g.target, c.App.Writer, c.App.ErrWriter)
 			g.rep.report.Context = g.k.Context
-			return g.rep.finish(g.manual(c.Context, name, full))
+			g.startNotifier()
+			err = g.manual(c.Context, name, full)
+			g.tellVerdict(err)
+			return g.rep.finish(err)
 		}),
 	}
 }

@@ -22,6 +22,8 @@ type Options struct {
 	Timeout    time.Duration // 0: from the gate file or the default
 	// PrometheusURL overrides analysis.prometheus.url (analyze and run).
 	PrometheusURL string
+	// Slack overrides notify.slack (run and the manual actions).
+	Slack SlackOptions
 }
 
 // Output formats.
@@ -108,6 +110,7 @@ func resolveConfig(o Options, target string) (*gate.Config, error) {
 	if o.PrometheusURL != "" {
 		cfg.Analysis.Prometheus.URL = o.PrometheusURL
 	}
+	applySlack(o.Slack, cfg)
 	cfg.Default()
 	if ps := cfg.Validate(); len(ps) > 0 {
 		name := o.ConfigFile

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/notify"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -19,9 +20,9 @@ func runCommand(env Env) *cli.Command {
 		UsageText: "rollgate run deployment/api -n shop -f rollgate.yaml\n" +
 			"rollgate run rollout/api -n shop -f rollgate.yaml --dry-run   # decide and report, change nothing\n" +
 			"Exits 0 promoted, 1 rolled back (failed), 2 bad input, 3 held, 4 runtime error, 5 cancelled, 6 superseded.",
-		Flags: append(globalFlags(),
-			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")},
-		),
+		Flags: append(append(globalFlags(),
+			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")}),
+			slackFlags()...),
 		Action: action(func(c *cli.Context) error { return runRun(c.Context, c, env) }),
 	}
 }
@@ -37,10 +38,12 @@ type gateRun struct {
 	querier promql.Querier
 	pin     *gate.Pin
 	restore *gate.Restore
+	// notifier tells Slack; nil until the run has a reporter.
+	notifier notify.Notifier
 }
 
 func runRun(ctx context.Context, c *cli.Context, env Env) error {
-	o, cfg, target, err := prepare(c, env, prometheusURL(c, env))
+	o, cfg, target, err := prepare(c, env, prometheusURL(c, env), slackOptions(c, env))
 	if err != nil {
 		return err
 	}
@@ -57,7 +60,10 @@ func runRun(ctx context.Context, c *cli.Context, env Env) error {
 	g.rep = newReporter("run", o, env, g.target, c.App.Writer, c.App.ErrWriter)
 	g.rep.report.Context = g.k.Context
 	g.rep.event("resolve", "%s in namespace %s, %s", g.target, g.target.Namespace, g.k)
-	return g.rep.finish(g.run(ctx))
+	g.startNotifier()
+	err = g.run(ctx)
+	g.tellVerdict(err)
+	return g.rep.finish(err)
 }
 
 // run is the whole gate: idempotency, lock, readiness (with preflight),
@@ -75,6 +81,7 @@ func (g *gateRun) run(ctx context.Context) error {
 		return err
 	}
 	defer release()
+	g.tell(notify.StageStart)
 	clock := g.cfg.Timeout.Duration
 	gctx, cancel := context.WithTimeoutCause(ctx, clock, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, clock))
 	defer cancel()
@@ -149,13 +156,18 @@ func (g *gateRun) watch(ctx context.Context) (gate.ReadinessResult, error) {
 	opts := gate.ReadinessOptions{
 		MaxRestarts: int32(*g.cfg.Readiness.MaxRestarts),
 		Grace:       g.cfg.Readiness.Grace.Duration,
-		Observe:     func(phase, msg string) { g.rep.event(phase, "%s", msg) },
-		Snapshot:    g.rep.snapshot,
-		Pinned:      g.pinned,
+		Observe: func(phase, msg string) {
+			g.rep.event(phase, "%s", msg)
+			g.tell(notify.StageReadiness)
+		},
+		Snapshot: g.rep.snapshot,
+		Pinned:   g.pinned,
 	}
 	if g.pin == nil { // once per run, not again at each canary step
 		opts.Preflight = func(ctx context.Context, obj any) error {
-			return runPreflight(ctx, g.k, g.cfg, obj, g.rep)
+			err := runPreflight(ctx, g.k, g.cfg, obj, g.rep)
+			g.tell(notify.StagePreflight)
+			return err
 		}
 	}
 	rctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
@@ -209,7 +221,10 @@ func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, er
 		watched <- err
 	}()
 	res, err := gate.Analyze(actx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars,
-		Observe: func(m promql.Measurement) { g.rep.event("analysis", "%s", measurementLine(m)) }})
+		Observe: func(m promql.Measurement) {
+			g.rep.event("analysis", "%s", measurementLine(m))
+			g.tell(notify.StageAnalysis)
+		}})
 	g.rep.report.Analysis = &res
 	stop(nil)
 	if werr := <-watched; gate.CodeOf(werr) == gate.ExitSuperseded {
