@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,13 +19,22 @@ const (
 
 // CheckTally counts one check's outcomes across intervals.
 type CheckTally struct {
-	Name              string               `json:"name"`
+	Name string `json:"name"`
+	// Threshold is what the check is held to, for people: "<= 0.01",
+	// ">= 99", "ratio <= 1.2".
+	Threshold         string               `json:"threshold,omitempty"`
 	Passed            int                  `json:"passed"`
 	Failed            int                  `json:"failed"`
 	Inconclusive      int                  `json:"inconclusive"`
 	Errors            int                  `json:"errors"`
 	ConsecutiveErrors int                  `json:"consecutiveErrors"`
 	Measurements      []promql.Measurement `json:"measurements"`
+	// Max, Min, MaxRatio and MaxDelta are the numbers behind Threshold, for
+	// charts that draw the threshold line next to the measured values.
+	Max      *float64 `json:"max,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	MaxRatio *float64 `json:"maxRatio,omitempty"`
+	MaxDelta *float64 `json:"maxDelta,omitempty"`
 }
 
 // add counts one measurement; any non-error resets the consecutive errors.
@@ -121,13 +131,16 @@ func Analyze(ctx context.Context, o AnalysisOptions) (AnalysisResult, error) {
 		if err != nil {
 			return AnalysisResult{}, Errorf(ExitBadInput, "analysis.checks[%d] (%s): %w", i, c.Name, err)
 		}
-		specs[i], tallies[i] = s, &CheckTally{Name: c.Name, Measurements: []promql.Measurement{}}
+		specs[i], tallies[i] = s, &CheckTally{Name: c.Name, Threshold: threshold(s), Measurements: []promql.Measurement{}}
 	}
 	limits := Limits{Failure: *a.FailureLimit, Inconclusive: *a.InconclusiveLimit, ConsecutiveError: *a.ConsecutiveErrorLimit}
 	n := intervals(a, o.From, o.To)
 	start := o.Now().Add(a.InitialDelay.Duration)
 	if !o.From.IsZero() {
 		start = o.From
+	}
+	for i, s := range specs {
+		tallies[i].Max, tallies[i].Min, tallies[i].MaxRatio, tallies[i].MaxDelta = s.Max, s.Min, s.MaxRatio, s.MaxDelta
 	}
 	res := AnalysisResult{Checks: tallies}
 	for i := 0; i < n; i++ {
@@ -152,6 +165,21 @@ func Analyze(ctx context.Context, o AnalysisOptions) (AnalysisResult, error) {
 	}
 	res.Outcome, res.Rule = Decide(tallies, limits, true)
 	return res, nil
+}
+
+// threshold describes a rendered check's limits the way a person reads
+// them; ready-made checks have their defaults filled in by then.
+func threshold(s promql.Spec) string {
+	var parts []string
+	for _, l := range []struct {
+		v    *float64
+		desc string
+	}{{s.Min, ">= "}, {s.Max, "<= "}, {s.MaxRatio, "ratio <= "}, {s.MaxDelta, "delta <= "}} {
+		if l.v != nil {
+			parts = append(parts, l.desc+strconv.FormatFloat(*l.v, 'g', -1, 64))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // intervals is how many measurements a run makes: count, or duration /
