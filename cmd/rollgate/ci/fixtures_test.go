@@ -49,7 +49,9 @@ func samples(vs ...float64) []promql.Sample {
 	return out
 }
 
-func ev(sec int, phase, msg string) gate.Event { return gate.Event{At: at(sec), Phase: phase, Message: msg} }
+func ev(sec int, phase, msg string) gate.Event {
+	return gate.Event{At: at(sec), Phase: phase, Message: msg}
+}
 
 var api = gate.Target{Kind: gate.KindDeployment, Name: "api", Namespace: "shop"}
 
@@ -142,7 +144,7 @@ func held() *gate.Report {
 	return &gate.Report{Command: "analyze", Target: api, Decision: "held", ExitCode: 3,
 		Reason:    "analysis inconclusive: success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
 		StartedAt: t0, FinishedAt: at(61),
-		Timeline:  []gate.Event{ev(0, "resolve", "deployment/api: revision 4"), ev(0, "analysis", "success-rate ERROR: "+down)},
+		Timeline: []gate.Event{ev(0, "resolve", "deployment/api: revision 4"), ev(0, "analysis", "success-rate ERROR: "+down)},
 		Analysis: &gate.AnalysisResult{Outcome: gate.AnalysisInconclusive, Rule: "success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
 			Checks: []*gate.CheckTally{up, p99}},
 	}
