@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
 )
 
@@ -19,6 +20,15 @@ import (
 // Everything the process touches is passed in, so tests can run it in-process.
 func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	env := newEnv(environ)
+	outputs := ci.GuardOutputs(func(name string) string { return env[name] })
+	code := run(ctx, args, env, stdout, stderr)
+	if err := outputs.Finish(code); err != nil {
+		fmt.Fprintf(stderr, "rollgate: %v\n", err)
+	}
+	return code
+}
+
+func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
 	a := newApp(env, stdout, stderr)
 	if len(args) > 0 && args[len(args)-1] == completionFlag {
 		// Completion must see the words as typed, with its flag last; and

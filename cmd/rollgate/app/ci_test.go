@@ -214,3 +214,18 @@ func checkDotenvFile(t *testing.T, path string, want map[string]string) {
 		}
 	}
 }
+
+func TestBadInputUnderGitHubActionsStillSetsTheOutputs(t *testing.T) {
+	dir := t.TempDir()
+	output := filepath.Join(dir, "github_output")
+	if err := os.WriteFile(output, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), []string{"rollgate", "check", "deployment/api", "--timeout", "soon"},
+		[]string{"GITHUB_ACTIONS=true", "GITHUB_OUTPUT=" + output}, &stdout, &stderr)
+	got := readFile(t, output)
+	if code != 2 || !strings.Contains(got, "\nbad-input\n") || !strings.Contains(got, "exit-code<<") {
+		t.Errorf("exit %d, outputs:\n%s", code, got)
+	}
+}

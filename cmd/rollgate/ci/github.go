@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -82,13 +83,7 @@ func (g *GitHub) Publish(rep *gate.Report, reportPath string) error {
 	}
 	var errs []error
 	if g.getenv("GITHUB_OUTPUT") != "" {
-		values := map[string]string{"decision": rep.Decision, "exit-code": strconv.Itoa(rep.ExitCode), "report": reportPath}
-		for _, k := range GitHubOutputs {
-			if err := try(func() { g.action.SetOutput(k, values[k]) }); err != nil {
-				errs = append(errs, fmt.Errorf("github output %s: %w", k, err))
-				break
-			}
-		}
+		errs = append(errs, g.setOutputs(rep.Decision, rep.ExitCode, reportPath))
 	}
 	if g.getenv("GITHUB_STEP_SUMMARY") != "" {
 		if err := try(func() { g.action.AddStepSummary(Summary(rep)) }); err != nil {
@@ -96,6 +91,54 @@ func (g *GitHub) Publish(rep *gate.Report, reportPath string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// OutputGuard makes sure a step's outputs say how rollgate failed even when
+// it failed before any report was made (bad input exits 2 before a
+// reporter exists): it notes the size of $GITHUB_OUTPUT before a command
+// runs, and Finish writes the outputs if the command did not. Successful
+// commands without a report (version, validate, help) write none.
+type OutputGuard struct {
+	github *GitHub
+	path   string
+	size   int64
+}
+
+// GuardOutputs returns the guard, or nil outside GitHub Actions or without
+// an output file.
+func GuardOutputs(getenv func(string) string) *OutputGuard {
+	path := getenv("GITHUB_OUTPUT")
+	if !OnGitHub(getenv) || path == "" {
+		return nil
+	}
+	return &OutputGuard{github: NewGitHub(io.Discard, getenv), path: path, size: fileSize(path)}
+}
+
+// Finish writes the outputs for a non-zero exit code unless the command
+// wrote them: decision is the exit code's name and there is no report.
+func (g *OutputGuard) Finish(code int) error {
+	if g == nil || code == 0 || fileSize(g.path) != g.size {
+		return nil
+	}
+	return g.github.setOutputs(gate.ExitCode(code).String(), code, "")
+}
+
+func (g *GitHub) setOutputs(decision string, code int, reportPath string) error {
+	values := map[string]string{"decision": decision, "exit-code": strconv.Itoa(code), "report": reportPath}
+	for _, k := range GitHubOutputs {
+		if err := try(func() { g.action.SetOutput(k, values[k]) }); err != nil {
+			return fmt.Errorf("github output %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
 }
 
 // DefaultReportPath is where the JSON report goes under GitHub Actions when

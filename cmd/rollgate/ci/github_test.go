@@ -93,3 +93,39 @@ func TestDefaultReportPath(t *testing.T) {
 		t.Errorf("elsewhere: %q, want none", got)
 	}
 }
+
+func TestOutputGuard(t *testing.T) {
+	tests := []struct {
+		name     string
+		already  string // what the command wrote to GITHUB_OUTPUT
+		code     int
+		wantDeci string // "" when the guard must write nothing
+	}{
+		{"bad input before any report still sets the outputs", "", 2, "bad-input"},
+		{"outputs the command wrote are left alone", "decision<<EOF\nfailed\nEOF\n", 1, ""},
+		{"a successful command without a report writes none", "", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "output")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			g := GuardOutputs(runner(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": path}))
+			if err := os.WriteFile(path, []byte(tt.already), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.Finish(tt.code); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(path)
+			written := strings.TrimPrefix(string(got), tt.already)
+			if tt.wantDeci == "" && written != "" || tt.wantDeci != "" && !strings.Contains(written, "\n"+tt.wantDeci+"\n") {
+				t.Errorf("guard wrote %q, want decision %q", written, tt.wantDeci)
+			}
+		})
+	}
+	if GuardOutputs(runner(map[string]string{"GITHUB_OUTPUT": "/x"})) != nil {
+		t.Error("a guard outside GitHub Actions")
+	}
+}
