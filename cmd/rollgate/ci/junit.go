@@ -12,25 +12,30 @@ import (
 // read it: suites of cases, each case passed or holding one failure, error
 // or skipped element.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Timestamp string      `xml:"timestamp,attr,omitempty"`
 	Cases     []junitCase `xml:"testcase"`
+}
+
+// junitCounts are the attributes suites and the document share.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
+func countsOf(c Counts, took time.Duration) junitCounts {
+	return junitCounts{Tests: c.Tests, Failures: c.Failures, Errors: c.Errors, Skipped: c.Skipped, Time: seconds(took)}
 }
 
 type junitCase struct {
@@ -55,12 +60,10 @@ type junitProblem struct {
 // and pod problem. The explanation is the failure text.
 func JUnit(rep *gate.Report) ([]byte, error) {
 	phases := Phases(rep)
-	all := Count(phases...)
-	doc := junitSuites{Name: fmt.Sprintf("rollgate %s %s", rep.Command, rep.Target), Tests: all.Tests, Failures: all.Failures,
-		Errors: all.Errors, Skipped: all.Skipped, Time: seconds(rep.FinishedAt.Sub(rep.StartedAt))}
+	doc := junitSuites{Name: fmt.Sprintf("rollgate %s %s", rep.Command, rep.Target),
+		junitCounts: countsOf(Count(phases...), rep.FinishedAt.Sub(rep.StartedAt))}
 	for _, p := range phases {
-		c := Count(p)
-		s := junitSuite{Name: p.Name, Tests: c.Tests, Failures: c.Failures, Errors: c.Errors, Skipped: c.Skipped, Time: seconds(p.Took)}
+		s := junitSuite{Name: p.Name, junitCounts: countsOf(Count(p), p.Took)}
 		if start := p.Start; !start.IsZero() || !rep.StartedAt.IsZero() {
 			if start.IsZero() {
 				start = rep.StartedAt

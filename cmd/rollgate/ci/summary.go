@@ -34,12 +34,14 @@ func summaryWithin(rep *gate.Report, limit int) string {
 }
 
 // section is a Markdown block that can be cut between items: head, then
-// as many items as fit, then tail (which closes tables and details).
+// as many items as fit, then tail (which closes tables and details). A
+// section without items is left out unless it is always shown.
 type section struct {
-	head  string
-	items []string
-	tail  string
-	what  string // what the items are, for the note when some are cut
+	head   string
+	items  []string
+	tail   string
+	what   string // what the items are, for the note when some are cut
+	always bool
 }
 
 const noteRoom = 200 // bytes kept per section for its "cut" note
@@ -48,7 +50,7 @@ func render(sections []section, limit int) string {
 	var b strings.Builder
 	reserve := noteRoom * len(sections)
 	for _, s := range sections {
-		if s.head == "" && len(s.items) == 0 {
+		if len(s.items) == 0 && !s.always {
 			continue
 		}
 		room := limit - reserve - b.Len() // the reserve includes this section's own note
@@ -120,7 +122,7 @@ func header(rep *gate.Report) section {
 	if rep.DryRun {
 		b.WriteString("| dry run | yes: nothing in the cluster was changed |\n")
 	}
-	return section{head: b.String(), what: "header"}
+	return section{head: b.String(), what: "header", always: true}
 }
 
 func checksSection(rep *gate.Report) section {
@@ -161,9 +163,6 @@ func chartsSection(rep *gate.Report) section {
 			s.items = append(s.items, fmt.Sprintf("\n#### %s\n\n%s", cell(t.Name), c))
 		}
 	}
-	if len(s.items) == 0 {
-		return section{}
-	}
 	return s
 }
 
@@ -178,9 +177,6 @@ func phasesSection(phases []Phase) section {
 		for _, it := range p.Items {
 			s.items = append(s.items, fmt.Sprintf("| %s | %s | %s | %s |\n", p.Name, cell(it.Name), mark(it), cell(cut(it.Message, 2000))))
 		}
-	}
-	if len(s.items) == 0 {
-		return section{}
 	}
 	return s
 }
@@ -197,9 +193,6 @@ func diagnosisSection(phases []Phase) section {
 			}
 		}
 	}
-	if len(s.items) == 0 {
-		return section{}
-	}
 	return s
 }
 
@@ -208,16 +201,13 @@ func actionSection(rep *gate.Report) section {
 	if a == nil || len(a.Commands) == 0 {
 		return section{}
 	}
-	return section{what: "commands", head: "\n### Follow-up\n\n" + fence("sh", strings.Join(a.Commands, "\n"))}
+	return section{what: "commands", head: "\n### Follow-up\n\n", items: []string{fence("sh", strings.Join(a.Commands, "\n"))}}
 }
 
 func warningsSection(rep *gate.Report) section {
 	s := section{what: "warnings", head: "\n### Warnings\n\n"}
 	for _, w := range rep.Warnings {
 		s.items = append(s.items, "- "+cell(w)+"\n")
-	}
-	if len(s.items) == 0 {
-		return section{}
 	}
 	return s
 }
