@@ -93,9 +93,10 @@ func checkDetail(t *gate.CheckTally) string {
 	}
 	if len(t.Measurements) > 0 {
 		m := t.Measurements[0]
-		fmt.Fprintf(&b, "query: %s\n", m.Query)
-		if m.Baseline != "" {
-			fmt.Fprintf(&b, "baseline: %s\n", m.Baseline)
+		for _, q := range [][2]string{{"query", m.Query}, {"baseline", m.Baseline}} {
+			if q[1] != "" {
+				fmt.Fprintf(&b, "%s: %s\n", q[0], q[1])
+			}
 		}
 	}
 	for _, m := range t.Measurements {
