@@ -29,6 +29,12 @@ type CheckTally struct {
 	Errors            int                  `json:"errors"`
 	ConsecutiveErrors int                  `json:"consecutiveErrors"`
 	Measurements      []promql.Measurement `json:"measurements"`
+	// Max, Min, MaxRatio and MaxDelta are the numbers behind Threshold, for
+	// charts that draw the threshold line next to the measured values.
+	Max      *float64 `json:"max,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	MaxRatio *float64 `json:"maxRatio,omitempty"`
+	MaxDelta *float64 `json:"maxDelta,omitempty"`
 }
 
 // add counts one measurement; any non-error resets the consecutive errors.
@@ -132,6 +138,9 @@ func Analyze(ctx context.Context, o AnalysisOptions) (AnalysisResult, error) {
 	start := o.Now().Add(a.InitialDelay.Duration)
 	if !o.From.IsZero() {
 		start = o.From
+	}
+	for i, s := range specs {
+		tallies[i].Max, tallies[i].Min, tallies[i].MaxRatio, tallies[i].MaxDelta = s.Max, s.Min, s.MaxRatio, s.MaxDelta
 	}
 	res := AnalysisResult{Checks: tallies}
 	for i := 0; i < n; i++ {

@@ -10,8 +10,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
-	"github.com/rollgate/rollgate/test/golden"
 	"github.com/rollgate/rollgate/notify/slacktest"
+	"github.com/rollgate/rollgate/test/golden"
 )
 
 // renderCase is one message to render: a report at a stage.

@@ -19,6 +19,7 @@ func analyzeCommand(env Env) *cli.Command {
 		ArgsUsage: "TARGET",
 		UsageText: "rollgate analyze deployment/api -n shop -f rollgate.yaml\n" +
 			"rollgate analyze deployment/api -n shop -f rollgate.yaml --from 2h --to 1h   # replay yesterday's thresholds\n" +
+			"rollgate analyze deployment/api -n shop -f rollgate.yaml --summary checks.md # a table and a chart per check\n" +
 			"Exits 0 when the checks pass, 1 when they fail, 3 when the data is inconclusive, 4 on trouble.",
 		Flags: append(globalFlags(),
 			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")},

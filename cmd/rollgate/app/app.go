@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
 )
 
@@ -19,8 +20,25 @@ import (
 // Everything the process touches is passed in, so tests can run it in-process.
 func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
 	env := newEnv(environ)
+	outputs := ci.GuardOutputs(func(name string) string { return env[name] })
+	code := run(ctx, args, env, stdout, stderr)
+	if err := outputs.Finish(code); err != nil {
+		fmt.Fprintf(stderr, "rollgate: %v\n", err)
+	}
+	return code
+}
+
+func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) int {
 	a := newApp(env, stdout, stderr)
-	err := a.RunContext(ctx, normalizeArgs(args, a))
+	if len(args) > 0 && args[len(args)-1] == completionFlag {
+		// Completion must see the words as typed, with its flag last; and
+		// urfave/cli v2 crashes on a half-typed long flag (--ju) when
+		// short-option handling is on, which completion does not need.
+		a.UseShortOptionHandling = false
+	} else {
+		args = normalizeArgs(args, a)
+	}
+	err := a.RunContext(ctx, args)
 	if err == nil {
 		return int(gate.ExitPassed)
 	}
@@ -46,17 +64,21 @@ func newApp(env Env, stdout, stderr io.Writer) *cli.App {
 			"fails fast with a diagnosis when the new pods are doomed, evaluates Prometheus checks, then\n" +
 			"promotes, holds or rolls back, and reports to the CI log, machine-readable files and Slack.\n\n" +
 			"Exit codes: 0 passed/promoted, 1 failed/rolled back, 2 bad input, 3 held, 4 runtime error,\n" +
-			"5 cancelled, 6 superseded.",
+			"5 cancelled, 6 superseded.\n\n" +
+			"In CI: --junit, --dotenv and --summary write reports for GitLab and others; under GitHub Actions\n" +
+			"the step outputs (decision, exit-code, report), summary and annotations are written by themselves.\n" +
+			"Shell completion: source <(rollgate completion bash)   (or zsh, fish)",
 		Writer:                 stdout,
 		ErrWriter:              stderr,
 		HideVersion:            true,
 		UseShortOptionHandling: true,
+		EnableBashCompletion:   true,
 		// The exit status is decided in Run, after deferred cleanup has run.
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usagef("%v (see rollgate --help)", err)
 		},
-		Commands: commands(env),
+		Commands: append(commands(env), completionCommand()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown command %q: see rollgate --help", c.Args().First())

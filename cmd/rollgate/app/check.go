@@ -15,6 +15,8 @@ func checkCommand(env Env) *cli.Command {
 		Usage:     "preflight, quota and readiness: wait until the rollout completes or is doomed (no metrics, no actions)",
 		ArgsUsage: "TARGET",
 		UsageText: "rollgate check deployment/api -n shop --timeout 5m\n" +
+			"rollgate check --preflight-only --manifest deploy/api.yaml                     # before kubectl apply; no cluster needed\n" +
+			"rollgate check rollout/web -n shop --junit rollgate.xml --dotenv rollgate.env   # CI reports (GitLab)\n" +
 			"Exits 0 when the rollout completes (kubectl's rules), 1 when it failed or timed out,\n" +
 			"2 when the target does not exist, 4 on cluster or permission trouble. Changes nothing.",
 		Flags: append(globalFlags(),

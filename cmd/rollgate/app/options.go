@@ -24,6 +24,9 @@ type Options struct {
 	PrometheusURL string
 	// Slack overrides notify.slack (run and the manual actions).
 	Slack SlackOptions
+	// JUnit, Dotenv and Summary name the CI artefacts written next to the
+	// report (--junit, --dotenv, --summary); "" writes none.
+	JUnit, Dotenv, Summary string
 }
 
 // Output formats.
@@ -43,6 +46,9 @@ func globalFlags() []cli.Flag {
 		configFlag(),
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: withEnv("text (live view) or json (one report on stdout)", "output")},
 		&cli.StringFlag{Name: "report", Usage: withEnv("also write the JSON report to this file", "report")},
+		&cli.StringFlag{Name: "junit", Usage: withEnv("also write a JUnit XML report (one test case per check, condition and finding) to this file", "junit")},
+		&cli.StringFlag{Name: "dotenv", Usage: withEnv("also write ROLLGATE_DECISION, ROLLGATE_EXIT_CODE... as a dotenv file (GitLab artifacts:reports:dotenv)", "dotenv")},
+		&cli.StringFlag{Name: "summary", Usage: withEnv("also write a Markdown summary with a chart per metric to this file (automatic under GitHub Actions)", "summary")},
 		&cli.BoolFlag{Name: "dry-run", Usage: withEnv("decide and report, change nothing in the cluster", "dry-run")},
 		&cli.StringFlag{Name: "timeout", Usage: withEnv("the gate's own wall clock, e.g. 15m (default: the gate file's, then 15m)", "timeout")},
 	}
@@ -56,7 +62,8 @@ func configFlag() cli.Flag {
 func readOptions(c *cli.Context, env Env) (Options, error) {
 	var o Options
 	strs := map[string]*string{"namespace": &o.Namespace, "context": &o.Context, "kubeconfig": &o.Kubeconfig,
-		"config": &o.ConfigFile, "output": &o.Output, "report": &o.Report}
+		"config": &o.ConfigFile, "output": &o.Output, "report": &o.Report,
+		"junit": &o.JUnit, "dotenv": &o.Dotenv, "summary": &o.Summary}
 	for flag, dst := range strs {
 		if v, ok := setting(c, env, flag); ok {
 			*dst = v

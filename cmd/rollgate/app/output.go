@@ -1,12 +1,16 @@
 package app
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
 )
 
@@ -20,6 +24,13 @@ type reporter struct {
 	now    func() time.Time
 	live   *liveView // nil unless text output on a terminal
 	report gate.Report
+	// github and sections add what a CI log understands: masks,
+	// annotations, outputs, collapsible phases. Both are nil outside CI.
+	github   *ci.GitHub
+	sections *ci.Sections
+	// defaultReport is where the JSON report goes when --report names no
+	// file: a runner temp file under GitHub Actions, else nowhere.
+	defaultReport string
 }
 
 func newReporter(command string, o Options, env Env, t gate.Target, stdout, stderr io.Writer) *reporter {
@@ -29,8 +40,41 @@ func newReporter(command string, o Options, env Env, t gate.Target, stdout, stde
 	} else {
 		r.live = newLiveView(stdout, env)
 	}
+	getenv := func(name string) string { return env[name] }
+	if r.github = ci.NewGitHub(r.log, getenv); r.github != nil {
+		r.github.Mask(secrets(o.ConfigFile, env)) // before anything else is printed
+	}
+	r.sections = ci.NewSections(r.log, getenv)
+	r.defaultReport = ci.DefaultReportPath(getenv, command, t)
 	r.report = gate.Report{Command: command, Target: t, DryRun: o.DryRun, StartedAt: r.now().UTC(), Timeline: []gate.Event{}}
 	return r
+}
+
+// secrets are the credentials rollgate reads from the environment variables
+// the gate file names. The file was loaded and validated before any
+// reporter exists, so reading it again cannot fail in a new way.
+func secrets(configFile string, env Env) []string {
+	if configFile == "" {
+		return nil
+	}
+	cfg, err := gate.LoadFile(configFile)
+	if err != nil {
+		return nil
+	}
+	names := []string{cfg.Analysis.Prometheus.BearerTokenEnv}
+	if b := cfg.Analysis.Prometheus.BasicAuth; b != nil {
+		names = append(names, b.PasswordEnv)
+	}
+	if s := cfg.Notify.Slack; s != nil {
+		names = append(names, s.TokenEnv, s.WebhookEnv)
+	}
+	var out []string
+	for _, n := range names {
+		if v, ok := env.Lookup(n); ok && n != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // event records a timeline entry and prints it as one timestamped line.
@@ -40,6 +84,7 @@ func (r *reporter) event(phase, format string, args ...any) {
 	if r.live != nil {
 		r.live.clear()
 	}
+	r.sections.Enter(e.Phase, e.At)
 	fmt.Fprintf(r.log, "%s %-9s %s\n", e.At.Format("15:04:05"), e.Phase, e.Message)
 	if r.live != nil {
 		r.live.draw()
@@ -61,22 +106,47 @@ func (r *reporter) finish(err error) error {
 		r.live.clear()
 		r.live = nil
 	}
-	r.report.Finish(err, r.now().UTC())
+	now := r.now().UTC()
+	r.sections.Close(now) // the verdict stays outside the folded phases
+	r.report.Finish(err, now)
 	rep := &r.report
+	r.github.Annotate(rep)
 	if r.opts.Output == OutputText {
 		fmt.Fprintf(r.stdout, "verdict: %s (exit %d) — %s\n", rep.Decision, rep.ExitCode, verdictText(rep))
 	} else if werr := writeJSON(r.stdout, rep); werr != nil && err == nil {
 		err = gate.Errorf(gate.ExitRuntime, "write report to stdout: %w", werr)
 	}
-	if r.opts.Report != "" {
-		if werr := writeReportFile(r.opts.Report, rep); werr != nil && err == nil {
-			err = werr
+	reportPath := cmp.Or(r.opts.Report, r.defaultReport)
+	if reportPath != "" {
+		if werr := writeReportFile(reportPath, rep); werr != nil {
+			reportPath = ""
+			if err == nil {
+				err = werr
+			}
 		}
+	}
+	if werr := r.writeCI(rep, reportPath); werr != nil && err == nil {
+		err = werr
 	}
 	if err != nil && r.opts.Output == OutputText && rep.Reason == err.Error() {
 		return reported{err}
 	}
 	return err
+}
+
+// writeCI writes the CI artefacts: the files asked for (--junit, --dotenv,
+// --summary) and, under GitHub Actions, the step outputs and summary.
+func (r *reporter) writeCI(rep *gate.Report, reportPath string) error {
+	if reportPath != "" {
+		if abs, err := filepath.Abs(reportPath); err == nil {
+			reportPath = abs
+		}
+	}
+	files := ci.Files{JUnit: r.opts.JUnit, Dotenv: r.opts.Dotenv, Summary: r.opts.Summary}
+	if err := errors.Join(files.Write(rep), r.github.Publish(rep, reportPath)); err != nil {
+		return gate.Errorf(gate.ExitRuntime, "write CI reports: %w", err)
+	}
+	return nil
 }
 
 // reported marks an error whose explanation is already on stdout, so Run

@@ -13,6 +13,7 @@ func validateCommand(env Env) *cli.Command {
 		Name:  "validate",
 		Usage: "check a gate file offline: schema, field types, cross-field rules",
 		UsageText: "rollgate validate -f rollgate.yaml\n" +
+			"for f in deploy/gates/*.yaml; do rollgate validate -f \"$f\" || exit 2; done   # a pre-merge CI job\n" +
 			"Prints every problem with its field path (e.g. analysis.checks[1].max: must be a number) and exits 2,\n" +
 			"or prints a summary and exits 0. No cluster is contacted.",
 		Flags: []cli.Flag{configFlag()},

@@ -30,9 +30,10 @@ func buildCommit() string {
 
 func versionCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "version",
-		Usage:     "print the version, commit and Go version",
-		UsageText: "rollgate version",
+		Name:  "version",
+		Usage: "print the version, commit and Go version",
+		UsageText: "rollgate version\n" +
+			"docker run --rm rollgate:v0.1.0 version   # the image's build",
 		Action: func(c *cli.Context) error {
 			fmt.Fprintf(c.App.Writer, "rollgate %s\ncommit: %s\ngo: %s %s/%s\n",
 				version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)

@@ -1,0 +1,179 @@
+package ci
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/quota"
+	"github.com/rollgate/rollgate/promql"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+func at(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+
+func f(v float64) *float64 { return &v }
+
+func samples(vs ...float64) []promql.Sample {
+	out := make([]promql.Sample, len(vs))
+	for i, v := range vs {
+		out[i] = promql.Sample{Value: v}
+	}
+	return out
+}
+
+func ev(sec int, phase, msg string) gate.Event {
+	return gate.Event{At: at(sec), Phase: phase, Message: msg}
+}
+
+var api = gate.Target{Kind: gate.KindDeployment, Name: "api", Namespace: "shop"}
+
+var pin = &gate.Pin{Revision: 4, TemplateHash: "5d8f7c9b4", Images: []string{"app=shop/api:v4"},
+	Stable: &gate.Stable{ReplicaSet: "api-6c9d8e7f5", Revision: 3, TemplateHash: "6c9d8e7f5", Images: []string{"app=shop/api:v3"}}}
+
+// rolledBack is a run whose error rate broke its threshold: the analysis
+// failed and the Deployment was rolled back; the latency check compared
+// against the stable pods and passed despite one inconclusive interval.
+func rolledBack() *gate.Report {
+	errorRate := &gate.CheckTally{Name: "error-rate", Threshold: "<= 0.01", Max: f(0.01), Passed: 1, Failed: 2,
+		Measurements: []promql.Measurement{
+			{Check: "error-rate", At: at(60), Outcome: promql.Pass, Reason: "0.002 <= max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.002)},
+			{Check: "error-rate", At: at(90), Outcome: promql.Fail, Reason: "0.034 > max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.034)},
+			{Check: "error-rate", At: at(120), Outcome: promql.Fail, Reason: "0.05 > max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.05)},
+		}}
+	latency := &gate.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2", MaxRatio: f(1.2), Passed: 2, Inconclusive: 1,
+		Measurements: []promql.Measurement{
+			{Check: "p99-vs-stable", At: at(60), Outcome: promql.Pass, Reason: "canary 0.21 / stable 0.2 = 1.05 <= maxRatio 1.2", Query: "q", Baseline: "b", Canary: samples(0.21), Stable: samples(0.2)},
+			{Check: "p99-vs-stable", At: at(90), Outcome: promql.Inconclusive, Reason: "baseline returned no series (stable pods without traffic?)", Query: "q", Baseline: "b", Canary: samples(0.22)},
+			{Check: "p99-vs-stable", At: at(120), Outcome: promql.Pass, Reason: "canary 0.22 / stable 0.2 = 1.1 <= maxRatio 1.2", Query: "q", Baseline: "b", Canary: samples(0.22), Stable: samples(0.2)},
+		}}
+	return &gate.Report{Command: "run", Target: api, Context: "prod", Decision: gate.DecisionRolledBack, ExitCode: 1,
+		Reason:    "analysis failed: error-rate failed 2 of 3 intervals > failureLimit 1",
+		StartedAt: t0, FinishedAt: at(150), Revision: "4", Pin: pin,
+		Timeline: []gate.Event{
+			ev(0, "resolve", "deployment/api in namespace shop"),
+			ev(1, "quota", "quota shop/batch: not checked: scope PriorityClass with operator Exists"),
+			ev(1, "preflight", "Deployment api: warn missingPDB: no PodDisruptionBudget selects the pods"),
+			ev(2, "readiness", "3 of 3 updated replicas are available"),
+			ev(60, "analysis", "error-rate PASS: 0.002 <= max 0.01"),
+			ev(90, "analysis", "error-rate FAIL: 0.034 > max 0.01"),
+			ev(120, "analysis", "error-rate FAIL: 0.05 > max 0.01"),
+			ev(121, "action", "rolled back to revision 3"),
+		},
+		Quota:     &quota.Result{NotEvaluated: []quota.NotEvaluated{{Quota: "shop/batch", Reason: "scope PriorityClass with operator Exists"}}},
+		Preflight: []gate.Finding{{Rule: "missingPDB", Level: gate.LevelWarn, Message: "no PodDisruptionBudget selects the pods", Fix: "add a PodDisruptionBudget"}},
+		Readiness: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}, Pin: pin},
+		Analysis:  &gate.AnalysisResult{Outcome: gate.AnalysisFailed, Rule: "error-rate failed 2 of 3 intervals > failureLimit 1", Checks: []*gate.CheckTally{errorRate, latency}},
+		Action: &gate.ActionResult{Action: "rollback", Applied: true, Message: "rolled back to revision 3 (app=shop/api:v3)",
+			Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: "successfully rolled out"}}},
+		Warnings: []string{"slack: chat.postMessage: channel_not_found"},
+	}
+}
+
+// doomed is a check whose new pods crash: readiness failed with a
+// diagnosis, after a quota preflight with a shortfall-free result.
+func doomed() *gate.Report {
+	exit := int32(1)
+	crash := gate.PodProblem{Pod: "api-5d8f7c9b4-xk2pq", Container: "app", Reason: "CrashLoopBackOff", Message: "back-off 20s restarting failed container",
+		ExitCode: &exit, Restarts: 3, Doomed: true}
+	pending := gate.PodProblem{Pod: "api-5d8f7c9b4-m7wq9", Reason: "Unschedulable", Message: "0/3 nodes are available: 3 Insufficient cpu."}
+	return &gate.Report{Command: "check", Target: api, Decision: "failed", ExitCode: 1,
+		Reason:    "deployment shop/api revision 4 failed: pod api-5d8f7c9b4-xk2pq container app: CrashLoopBackOff (exit code 1), 3 restarts",
+		StartedAt: t0, FinishedAt: at(40),
+		Timeline: []gate.Event{
+			ev(0, "resolve", "deployment/api in namespace shop"),
+			ev(1, "quota", "every applicable ResourceQuota has room for the rollout's peak"),
+			ev(1, "preflight", "Deployment api: no findings"),
+			ev(3, "readiness", "waiting: 0 of 3 updated replicas are available"),
+			ev(39, "readiness", "pod api-5d8f7c9b4-xk2pq container app: CrashLoopBackOff | exit code 1"),
+		},
+		Quota: &quota.Result{},
+		Readiness: &gate.ReadinessResult{Progress: gate.Progress{Message: "0 of 3 updated replicas are available"}, Pin: pin,
+			Problems: []gate.PodProblem{crash, pending},
+			Diagnosis: []gate.PodDiagnosis{
+				{Object: "replicaset/api-5d8f7c9b4", Events: []string{"Normal SuccessfulCreate: Created pod: api-5d8f7c9b4-xk2pq"}},
+				{Object: "pod/api-5d8f7c9b4-xk2pq", Problems: []gate.PodProblem{crash}, Events: []string{"Warning BackOff: Back-off restarting failed container app"},
+					Logs: []string{"panic: DATABASE_URL is not set", "```not a fence```"}},
+			}},
+	}
+}
+
+// held is an analyze whose Prometheus went away: the check that never
+// passed for errors is an error, the one short of samples inconclusive.
+func held() *gate.Report {
+	down := "query failed: dial tcp 10.0.0.9:9090: connect: connection refused"
+	up := &gate.CheckTally{Name: "success-rate", Threshold: ">= 99", Min: f(99), Errors: 3, ConsecutiveErrors: 3,
+		Measurements: []promql.Measurement{
+			{Check: "success-rate", At: at(0), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
+			{Check: "success-rate", At: at(30), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
+			{Check: "success-rate", At: at(60), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
+		}}
+	p99 := &gate.CheckTally{Name: "latency-p99", Threshold: "<= 300", Max: f(300), Passed: 1, Inconclusive: 2,
+		Measurements: []promql.Measurement{
+			{Check: "latency-p99", At: at(0), Outcome: promql.Pass, Reason: "212 <= max 300", Canary: samples(212)},
+			{Check: "latency-p99", At: at(30), Outcome: promql.Inconclusive, Reason: "only 12 samples, minSamples 100: not enough data", Canary: samples(250)},
+			{Check: "latency-p99", At: at(60), Outcome: promql.Inconclusive, Reason: "only 3 samples, minSamples 100: not enough data", Canary: samples(190)},
+		}}
+	return &gate.Report{Command: "analyze", Target: api, Decision: "held", ExitCode: 3,
+		Reason:    "analysis inconclusive: success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
+		StartedAt: t0, FinishedAt: at(61),
+		Timeline: []gate.Event{ev(0, "resolve", "deployment/api: revision 4"), ev(0, "analysis", "success-rate ERROR: "+down)},
+		Analysis: &gate.AnalysisResult{Outcome: gate.AnalysisInconclusive, Rule: "success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
+			Checks: []*gate.CheckTally{up, p99}},
+	}
+}
+
+// unreachable never got past resolving the target.
+func unreachable() *gate.Report {
+	return &gate.Report{Command: "check", Target: api, Decision: "error", ExitCode: 4,
+		Reason:    "get deployments.apps shop/api: dial tcp 127.0.0.1:6443: connect: connection refused",
+		StartedAt: t0, FinishedAt: at(10), Timeline: []gate.Event{ev(0, "resolve", "deployment/api in namespace shop")}}
+}
+
+// quotaShort failed its quota preflight before any waiting.
+func quotaShort() *gate.Report {
+	rep := unreachable()
+	rep.Decision, rep.ExitCode, rep.Reason = "failed", 1, "quota preflight: quota shop/compute: requests.memory: rollout needs 768Mi more, 256Mi left"
+	rep.Timeline = append(rep.Timeline, ev(1, "quota", "quota shop/compute: requests.memory: rollout needs 768Mi more, 256Mi left"))
+	rep.Quota = &quota.Result{Shortfalls: []quota.Shortfall{{Quota: "shop/compute", Resource: "requests.memory",
+		Need: resource.MustParse("768Mi"), Left: resource.MustParse("256Mi")}}}
+	return rep
+}
+
+var fixtures = []struct {
+	name   string
+	report func() *gate.Report
+}{
+	{"rolled-back", rolledBack},
+	{"doomed", doomed},
+	{"held", held},
+	{"unreachable", unreachable},
+	{"quota-short", quotaShort},
+}
