@@ -106,6 +106,7 @@ func readReport(t testing.TB, path string) gate.Report {
 }
 
 func TestRunGoodReleaseIsPromotedUnderTheRunRole(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	kc := serviceAccountKubeconfig(t, f.ns, "deployer", exampleRole(t, "rollgate-run"))
 	// A gate that crashed earlier left its lease behind: it has expired.
@@ -146,6 +147,7 @@ func TestRunGoodReleaseIsPromotedUnderTheRunRole(t *testing.T) {
 }
 
 func TestRunBadReleaseIsRolledBackToTheExactTemplate(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	kc := serviceAccountKubeconfig(t, f.ns, "deployer", exampleRole(t, "rollgate-run"))
 	f.release(t, "v2", healthy)
@@ -194,6 +196,7 @@ func withoutHash(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 }
 
 func TestRunNoTrafficIsHeldThenPromotedByHand(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	f.release(t, "v2", profile{}) // no traffic at all
 	r := f.run(t, env.kubeconfig)
@@ -211,6 +214,7 @@ func TestRunNoTrafficIsHeldThenPromotedByHand(t *testing.T) {
 }
 
 func TestRunDryRunUnderTheReadOnlyRoleWritesNothing(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	kc := serviceAccountKubeconfig(t, f.ns, "viewer", exampleRole(t, "rollgate-check"))
 	f.release(t, "v2", profile{RPS: 40, ErrorRatio: 0.5, Latency: 20 * time.Millisecond})
@@ -224,6 +228,7 @@ func TestRunDryRunUnderTheReadOnlyRoleWritesNothing(t *testing.T) {
 }
 
 func TestRunSecondGateOnTheSameTargetFailsAtOnceAndSIGTERMHolds(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	f.release(t, "v2", healthy)
 	long := writeGate(t, fmt.Sprintf(`analysis:
@@ -297,6 +302,7 @@ func newRolloutFixture(t testing.TB) *runFixture {
 }
 
 func TestRunRolloutCanaryIsPromotedStepByStepOnHealthyMetrics(t *testing.T) {
+	t.Parallel()
 	f := newRolloutFixture(t)
 	updateRollout(t, f.ns, "registry.local/web:v2", nil)
 	f.serveRolloutCanary(t, healthy)
@@ -309,6 +315,7 @@ func TestRunRolloutCanaryIsPromotedStepByStepOnHealthyMetrics(t *testing.T) {
 }
 
 func TestRunRolloutBadCanaryIsAbortedAndStableServes(t *testing.T) {
+	t.Parallel()
 	f := newRolloutFixture(t)
 	updateRollout(t, f.ns, "registry.local/web:v2", nil)
 	f.serveRolloutCanary(t, profile{RPS: 40, ErrorRatio: 0.5, Latency: 20 * time.Millisecond})
@@ -324,6 +331,7 @@ func TestRunRolloutBadCanaryIsAbortedAndStableServes(t *testing.T) {
 }
 
 func TestPromoteFullSkipsTheRemainingSteps(t *testing.T) {
+	t.Parallel()
 	f := newRolloutFixture(t)
 	updateRollout(t, f.ns, "registry.local/web:v2", nil)
 	waitFor(t, time.Minute, "rollout paused at its first pause step", func() bool { return rolloutPhase(t, f.ns) == "Paused" })
@@ -334,6 +342,7 @@ func TestPromoteFullSkipsTheRemainingSteps(t *testing.T) {
 }
 
 func TestRunNewerReleaseDuringAnalysisIsSupersededAndLeftAlone(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	f.release(t, "v2", healthy)
 	long := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 2s\n  interval: 2s\n  count: 100\n  checks:%s\n", f.prom.URL, errorRateCheck))
@@ -349,6 +358,7 @@ func TestRunNewerReleaseDuringAnalysisIsSupersededAndLeftAlone(t *testing.T) {
 }
 
 func TestRollbackWithoutHistoryRefusesToGuess(t *testing.T) {
+	t.Parallel()
 	ns := namespace(t)
 	d := deployment("api", 1, "registry.local/api:v1")
 	zero := int32(0)

@@ -31,6 +31,7 @@ notify:
 }
 
 func TestRunTellsSlackOneLivingMessagePerRun(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	slack := slacktest.New(t)
 	slack.RequireToken(slackToken)
@@ -78,6 +79,7 @@ func TestRunTellsSlackOneLivingMessagePerRun(t *testing.T) {
 }
 
 func TestSlackTroubleChangesNothingAndLeaksNoSecret(t *testing.T) {
+	t.Parallel()
 	f := newRunFixture(t)
 	slack := slacktest.New(t)
 	// Every Slack call fails: rate limited first, then server errors.
@@ -90,18 +92,38 @@ func TestSlackTroubleChangesNothingAndLeaksNoSecret(t *testing.T) {
 	f.release(t, "v2", profile{RPS: 40, ErrorRatio: 0.5, Latency: 20 * time.Millisecond})
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.json")
-	r := rollgateEnv(t, env.kubeconfig, secrets, "run", "deployment/api", "-n", f.ns, "-f", gateFile, "--report", report)
+	for _, name := range []string{"step-summary.md", "github-output"} {
+		writeFile(t, filepath.Join(dir, name), "")
+	}
+	github := []string{"GITHUB_ACTIONS=true", "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "step-summary.md"), "GITHUB_OUTPUT=" + filepath.Join(dir, "github-output")}
+	r := rollgateEnv(t, env.kubeconfig, append(secrets, github...), "run", "deployment/api", "-n", f.ns, "-f", gateFile, "--report", report,
+		"--junit", filepath.Join(dir, "junit.xml"), "--summary", filepath.Join(dir, "summary.md"), "--dotenv", filepath.Join(dir, "rollgate.env"))
 	r.expect(t, 1, "analysis failed", "roll back deployment", "slack:")
 	body := readFile(t, report)
 	var rep struct{ Warnings []string }
 	if err := json.Unmarshal([]byte(body), &rep); err != nil || len(rep.Warnings) == 0 {
 		t.Errorf("the report has no Slack warning: %v %v", rep.Warnings, err)
 	}
-	files := map[string]string{"stdout": r.stdout, "stderr": r.stderr, "report": body}
-	for _, name := range []string{"junit.xml", "summary.md"} {
-		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
-			files[name] = string(b)
+	// ::add-mask::VALUE is how a secret is masked: the runner consumes the
+	// line and hides VALUE everywhere after it; every other line must not
+	// carry it.
+	var stdout []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			stdout = append(stdout, line)
 		}
+	}
+	files := map[string]string{"stdout": strings.Join(stdout, "\n"), "stderr": r.stderr, "report": body}
+	for _, name := range []string{"junit.xml", "summary.md", "rollgate.env", "step-summary.md", "github-output"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s was not written: %v", name, err)
+		}
+		files[name] = string(b)
+	}
+	// Under GitHub Actions the secrets are masked before anything is printed.
+	if !strings.Contains(r.stdout, "::add-mask::") {
+		t.Error("no ::add-mask:: for the secrets under GitHub Actions")
 	}
 	hookPath := slack.WebhookURL()[strings.Index(slack.WebhookURL(), "/services/"):]
 	for name, content := range files {

@@ -51,7 +51,7 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 		return err
 	}
 	target.Namespace = k.namespaceFor(target)
-	rep := newReporter("analyze", o, env, target, c.App.Writer, c.App.ErrWriter)
+	rep := newReporter("analyze", o, env, cfg, target, c.App.Writer, c.App.ErrWriter)
 	rep.report.Context = k.Context
 	vars, pin, err := gate.ResolveVars(ctx, k.Client, k.Dynamic, target)
 	if err != nil {

@@ -49,7 +49,7 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 		return err
 	}
 	target.Namespace = k.namespaceFor(target)
-	rep := newReporter("check", o, env, target, c.App.Writer, c.App.ErrWriter)
+	rep := newReporter("check", o, env, cfg, target, c.App.Writer, c.App.ErrWriter)
 	rep.report.Context = k.Context
 	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
 	if preflightOnly {

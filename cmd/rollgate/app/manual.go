@@ -46,7 +46,7 @@ func manualCommand(env Env, name, usage, example string, flags ...cli.Flag) *cli
 				return err
 			}
 			g.target.Namespace = g.k.namespaceFor(target)
-			g.rep = newReporter(name, o, env, g.target, c.App.Writer, c.App.ErrWriter)
+			g.rep = newReporter(name, o, env, cfg, g.target, c.App.Writer, c.App.ErrWriter)
 			g.rep.report.Context = g.k.Context
 			g.startNotifier()
 			err = g.manual(c.Context, name, full)

@@ -33,7 +33,7 @@ type reporter struct {
 	defaultReport string
 }
 
-func newReporter(command string, o Options, env Env, t gate.Target, stdout, stderr io.Writer) *reporter {
+func newReporter(command string, o Options, env Env, cfg *gate.Config, t gate.Target, stdout, stderr io.Writer) *reporter {
 	r := &reporter{opts: o, stdout: stdout, log: stdout, now: time.Now}
 	if o.Output == OutputJSON {
 		r.log = stderr
@@ -42,7 +42,7 @@ func newReporter(command string, o Options, env Env, t gate.Target, stdout, stde
 	}
 	getenv := func(name string) string { return env[name] }
 	if r.github = ci.NewGitHub(r.log, getenv); r.github != nil {
-		r.github.Mask(secrets(o.ConfigFile, env)) // before anything else is printed
+		r.github.Mask(secrets(cfg, env)) // before anything else is printed
 	}
 	r.sections = ci.NewSections(r.log, getenv)
 	r.defaultReport = ci.DefaultReportPath(getenv, command, t)
@@ -51,16 +51,8 @@ func newReporter(command string, o Options, env Env, t gate.Target, stdout, stde
 }
 
 // secrets are the credentials rollgate reads from the environment variables
-// the gate file names. The file was loaded and validated before any
-// reporter exists, so reading it again cannot fail in a new way.
-func secrets(configFile string, env Env) []string {
-	if configFile == "" {
-		return nil
-	}
-	cfg, err := gate.LoadFile(configFile)
-	if err != nil {
-		return nil
-	}
+// the resolved config names (gate file and flags alike).
+func secrets(cfg *gate.Config, env Env) []string {
 	names := []string{cfg.Analysis.Prometheus.BearerTokenEnv}
 	if b := cfg.Analysis.Prometheus.BasicAuth; b != nil {
 		names = append(names, b.PasswordEnv)

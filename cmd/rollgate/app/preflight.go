@@ -100,7 +100,7 @@ func runManifestPreflight(c *cli.Context, env Env, file string) error {
 	if len(ws) == 0 {
 		return usagef("--manifest %s holds no Deployment or Rollout", file)
 	}
-	rep := newReporter("check", o, env, gate.Target{Kind: gate.Kind(ws[0].Kind), Name: ws[0].Name, Namespace: ws[0].Namespace}, c.App.Writer, c.App.ErrWriter)
+	rep := newReporter("check", o, env, cfg, gate.Target{Kind: gate.Kind(ws[0].Kind), Name: ws[0].Name, Namespace: ws[0].Namespace}, c.App.Writer, c.App.ErrWriter)
 	var firstErr error
 	for _, w := range ws {
 		if err := judgeRules(w, cfg, rep); err != nil && firstErr == nil {

@@ -57,7 +57,7 @@ func runRun(ctx context.Context, c *cli.Context, env Env) error {
 		return err
 	}
 	g.target.Namespace = g.k.namespaceFor(target)
-	g.rep = newReporter("run", o, env, g.target, c.App.Writer, c.App.ErrWriter)
+	g.rep = newReporter("run", o, env, cfg, g.target, c.App.Writer, c.App.ErrWriter)
 	g.rep.report.Context = g.k.Context
 	g.rep.event("resolve", "%s in namespace %s, %s", g.target, g.target.Namespace, g.k)
 	g.startNotifier()
