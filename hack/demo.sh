@@ -75,8 +75,8 @@ say "deploy shop-api v1 (3 replicas) and wait for it: rollgate check"
 "$KUBECTL" apply -f "$ROOT/hack/demo/app.yaml"
 expect 0 "v1 is ready" -- check deployment/shop-api -n "$NS" --timeout 2m
 
-say "release v2 (0.4% errors): kubectl apply, then the pipeline's gate step: rollgate run"
-release v2 0.004
+say "release v2 (1% errors): kubectl apply, then the pipeline's gate step: rollgate run"
+release v2 0.01
 expect 0 "v2 promoted" -- run deployment/shop-api -f "$GATE"
 
 say "release v3: its error rate regresses to 30%"
