@@ -43,7 +43,7 @@ func (w *readinessWatch) snapshot(obj any, owned []*appsv1.ReplicaSet) Snapshot 
 			Desired: ptrOr(rs.Spec.Replicas, 0), Ready: rs.Status.ReadyReplicas, Available: rs.Status.AvailableReplicas})
 	}
 	for _, pod := range w.podsOf(newRS) {
-		v := PodView{Name: pod.Name, Phase: pod.Status.Phase, Ready: podReady(pod)}
+		v := PodView{Name: pod.Name, Phase: pod.Status.Phase, Ready: PodReady(pod)}
 		for _, cs := range pod.Status.ContainerStatuses {
 			v.Restarts += cs.RestartCount
 		}
@@ -55,7 +55,8 @@ func (w *readinessWatch) snapshot(obj any, owned []*appsv1.ReplicaSet) Snapshot 
 	return s
 }
 
-func podReady(p *corev1.Pod) bool {
+// PodReady reports the pod's Ready condition.
+func PodReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue

@@ -225,6 +225,9 @@ func TestRunDryRunUnderTheReadOnlyRoleWritesNothing(t *testing.T) {
 	if _, err := cluster(t).CoordinationV1().Leases(f.ns).Get(context.Background(), "rollgate-deployment-api", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("--dry-run took a lease: %v", err)
 	}
+	// Without --dry-run the read-only Role is not enough, and the error says what to grant.
+	f.run(t, kc).expect(t, 4, "permission denied", `grant "get" on "leases.coordination.k8s.io"`)
+	unchanged(t, before, getDeployment(t, f.ns, "api"), "a run without rights")
 }
 
 func TestRunSecondGateOnTheSameTargetFailsAtOnceAndSIGTERMHolds(t *testing.T) {

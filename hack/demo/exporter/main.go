@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/test/fakeapp"
 )
 
@@ -54,7 +55,7 @@ func run(ctx context.Context, ns, selector, listen string) error {
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	update := func(obj any) {
 		if p, ok := obj.(*corev1.Pod); ok {
-			if ready(p) && p.DeletionTimestamp == nil {
+			if gate.PodReady(p) && p.DeletionTimestamp == nil {
 				exp.Set(p.Namespace, p.Name, profileOf(p))
 			} else {
 				exp.Delete(p.Namespace, p.Name)
@@ -80,15 +81,6 @@ func run(ctx context.Context, ns, selector, listen string) error {
 		return err
 	}
 	return nil
-}
-
-func ready(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func profileOf(p *corev1.Pod) fakeapp.Profile {
