@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -79,8 +80,9 @@ func (f *runFixture) serveRevision(t testing.TB, rev string, p profile) {
 	t.Fatalf("no ReplicaSet of revision %s in %s", rev, f.ns)
 }
 
-// gate is a gate file: three 2 s intervals after a 4 s delay, failureLimit 1.
-func (f *runFixture) gate(t testing.TB) string {
+// gate is a gate file: three 2 s intervals after a 4 s delay, failureLimit
+// 1, and whatever more is given (notify:...).
+func (f *runFixture) gate(t testing.TB, more ...string) string {
 	t.Helper()
 	return writeGate(t, fmt.Sprintf(`readiness: {progressTimeout: 90s}
 analysis:
@@ -90,7 +92,7 @@ analysis:
   count: 3
   failureLimit: 1
   checks:%s
-`, f.prom.URL, errorRateCheck))
+%s`, f.prom.URL, errorRateCheck, strings.Join(more, "\n")))
 }
 
 func (f *runFixture) run(t testing.TB, kubeconfig string, extra ...string) result {

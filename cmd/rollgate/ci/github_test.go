@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/test/golden"
 )
 
 func runner(vars map[string]string) func(string) string {
@@ -25,9 +26,9 @@ func TestGitHubStepFiles(t *testing.T) {
 	if err := g.Publish(rolledBack(), "/runner/temp/rollgate-report.json"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "rolled-back.github-log.txt", log.Bytes())
+	golden.Check(t, "rolled-back.github-log.txt", log.Bytes())
 	outputs, _ := os.ReadFile(out)
-	golden(t, "rolled-back.github-output.txt", outputs)
+	golden.Check(t, "rolled-back.github-output.txt", outputs)
 	md, _ := os.ReadFile(summary)
 	if string(md) != Summary(rolledBack())+"\n" {
 		t.Errorf("the step summary is not the Markdown summary:\n%s", md)

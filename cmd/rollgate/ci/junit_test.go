@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/test/golden"
 )
 
 // parsedJUnit reads JUnit XML back the way a CI server does.
@@ -45,7 +46,7 @@ func TestJUnitGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, fx.name+".junit.xml", data)
+			golden.Check(t, fx.name+".junit.xml", data)
 		})
 	}
 }

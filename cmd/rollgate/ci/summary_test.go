@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/test/golden"
 )
 
 func TestSummaryGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			golden(t, fx.name+".summary.md", []byte(Summary(fx.report())))
+			golden.Check(t, fx.name+".summary.md", []byte(Summary(fx.report())))
 		})
 	}
 }
