@@ -12,6 +12,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal cancels the gate, which then applies onCancel and
+	// writes its reports; a second one kills the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	code := app.Run(ctx, os.Args, os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -41,6 +41,10 @@ func (g *gateRun) act(ctx context.Context, v gate.Verdict, why string) error {
 	}
 	if err == nil && res.Applied && v != gate.VerdictCancelled {
 		err = g.verify(ctx, &res)
+		if err != nil && ctx.Err() != nil {
+			g.rep.report.Decision = plan.Decision
+			return gate.Errorf(gate.ExitCancelled, "%s; %s; cancelled while verifying it: not verified", why, res.Message)
+		}
 	}
 	if err != nil {
 		res.Error = err.Error()
@@ -129,7 +133,7 @@ func (g *gateRun) verify(ctx context.Context, res *gate.ActionResult) error {
 		return nil
 	}
 	g.rep.event("verify", "watching %s until it is ready after the %s", g.target, res.Action)
-	vctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), g.cfg.Readiness.ProgressTimeout.Duration,
+	vctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
 		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
 	defer cancel()
 	vr, err := watch(vctx)

@@ -94,7 +94,9 @@ func (g *gateRun) manual(ctx context.Context, action string, full bool) error {
 		g.rep.event("next", "%s", c)
 	}
 	if err == nil && res.Applied {
-		err = g.verify(ctx, &res)
+		if err = g.verify(ctx, &res); err != nil && ctx.Err() != nil {
+			return gate.Errorf(gate.ExitCancelled, "%s; cancelled while verifying it: not verified", res.Message)
+		}
 	}
 	if err != nil {
 		res.Error = err.Error()
