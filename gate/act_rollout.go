@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,7 +63,23 @@ type patches struct{ spec, status, unified string }
 func (a RolloutActions) send(ctx context.Context, p patches) error {
 	r := a.Dynamic.Resource(RolloutGVR).Namespace(a.Namespace)
 	opts := metav1.PatchOptions{FieldManager: "rollgate"}
+	specPatch := func(body string) error {
+		if body == "" {
+			return nil
+		}
+		_, err := r.Patch(ctx, a.Name, types.MergePatchType, []byte(body), opts)
+		return KubeError(err, "patch", "rollouts.argoproj.io", a.Namespace, a.Name)
+	}
+	// Unlike the CLI, a Rollout paused by spec is unpaused before its pause
+	// conditions are cleared: in the other order Argo Rollouts v1.10 re-adds
+	// the condition in between and the promote does nothing (seen here).
 	spec := p.spec
+	if spec != "" && p.status != "" {
+		if err := specPatch(spec); err != nil {
+			return err
+		}
+		spec = ""
+	}
 	if p.status != "" {
 		_, err := r.Patch(ctx, a.Name, types.MergePatchType, []byte(p.status), opts, "status")
 		if apierrors.IsNotFound(err) {
@@ -71,12 +88,7 @@ func (a RolloutActions) send(ctx context.Context, p patches) error {
 			return KubeError(err, "patch", "rollouts.argoproj.io/status", a.Namespace, a.Name)
 		}
 	}
-	if spec != "" {
-		if _, err := r.Patch(ctx, a.Name, types.MergePatchType, []byte(spec), opts); err != nil {
-			return KubeError(err, "patch", "rollouts.argoproj.io", a.Namespace, a.Name)
-		}
-	}
-	return nil
+	return specPatch(spec)
 }
 
 // promotePatches is kubectl-argo-rollouts promote's getPatches.
@@ -216,6 +228,12 @@ func (a RolloutActions) Hold(ctx context.Context) (ActionResult, error) {
 	}
 	if paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused"); paused {
 		res.Message = a.what() + " is already paused"
+		return res, nil
+	}
+	// Paused at a canary step it stays paused until promoted: leaving it so
+	// is the hold, and a promote then needs one patch, not two.
+	if st := ReadRolloutStatus(u); len(st.PauseReasons) > 0 {
+		res.Message = fmt.Sprintf("%s stays paused at step %s of %d (%s)", a.what(), stepText(st), st.Steps, strings.Join(st.PauseReasons, ", "))
 		return res, nil
 	}
 	res.Message = "pause " + a.what()

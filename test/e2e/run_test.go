@@ -380,3 +380,16 @@ func TestRollbackWithoutHistoryRefusesToGuess(t *testing.T) {
 	rollgate(t, env.kubeconfig, "rollback", "deployment/api", "-n", ns).expect(t, 4, "cannot roll back", "revisionHistoryLimit 0")
 	unchanged(t, before, getDeployment(t, ns, "api"), "a refused rollback")
 }
+
+func TestRunRolloutWithoutTrafficIsHeldThenPromotedByHand(t *testing.T) {
+	t.Parallel()
+	f := newRolloutFixture(t)
+	updateRollout(t, f.ns, "registry.local/web:v2", nil) // no metrics for the canary at all
+	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", f.ns, "-f", f.rolloutGate(t))
+	r.expect(t, 3, "analysis inconclusive", "stays paused at step 2 of 4", "rollgate promote rollout/web -n "+f.ns)
+	if p := rolloutPhase(t, f.ns); p != "Paused" {
+		t.Fatalf("the held rollout is %s, want Paused", p)
+	}
+	// A person promotes: the rollout leaves the hold and moves to its next step.
+	rollgate(t, env.kubeconfig, "promote", "rollout/web", "-n", f.ns).expect(t, 0, "promote rollout", "paused at step 4 of 4")
+}
