@@ -27,7 +27,7 @@ unit: ## tests that need no cluster
 e2e: cluster-bins ## only the end-to-end tests
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./test/e2e/
 
-bench: build cluster-bins ## seconds to verdict: kubectl rollout status vs rollgate check
+bench: build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check) and to restored (status+undo vs rollgate run)
 	bash hack/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/e2e/
 

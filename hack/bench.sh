@@ -2,7 +2,11 @@
 # make bench: seconds to verdict of `kubectl rollout status` and of
 # `rollgate check`, started together on the same rollout of the same local
 # cluster, for a doomed release (image pull failure, progressDeadlineSeconds
-# 120) and a healthy one. Prints the figures and their ratio; asserts nothing.
+# 120) and a healthy one; then seconds from a doomed release until the old
+# version serves again: the usual pipeline (`kubectl rollout status`, then
+# `kubectl rollout undo` and `rollout status` again) against `rollgate run`,
+# each on its own copy of the Deployment. Prints the figures and their
+# ratio; asserts nothing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/hack/versions.sh"
@@ -18,18 +22,19 @@ trap 'rm -rf "$TMP"; "$K" delete namespace "$NS" --wait=false >/dev/null 2>&1 ||
 "$K" create namespace "$NS" >/dev/null 2>&1 || true
 until "$K" -n "$NS" get serviceaccount default >/dev/null 2>&1; do sleep 0.2; done
 
-manifest() { # manifest IMAGE SIM
+manifest() { # manifest IMAGE SIM [NAME]
+  local name=${3:-bench}
   cat <<YAML
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: bench, namespace: $NS}
+metadata: {name: $name, namespace: $NS}
 spec:
   replicas: 3
   progressDeadlineSeconds: 120
-  selector: {matchLabels: {app: bench}}
+  selector: {matchLabels: {app: $name}}
   template:
     metadata:
-      labels: {app: bench${2:+, rollgate.dev/sim: "$2"}}
+      labels: {app: $name${2:+, rollgate.dev/sim: "$2"}}
     spec:
       containers: [{name: app, image: "$1"}]
 YAML
@@ -58,3 +63,28 @@ echo "# seconds from release to verdict, same cluster, started together"
 race "healthy v1 (first rollout)" registry.example/bench:v1 ""
 race "healthy v2" registry.example/bench:v2 ""
 race "doomed v3 (image not found)" registry.example/bench:v3 imagepull
+
+# restore NAME: a doomed release on two copies; the kubectl pipeline and
+# rollgate run each bring theirs back to the previous version.
+restore() {
+  local name=$1 sim=$2 t0 k_end r_end k_rc r_rc
+  for d in bench-k bench-r; do manifest registry.example/bench:v1 "" "$d" | "$K" apply -f - >/dev/null; done
+  for d in bench-k bench-r; do "$K" -n "$NS" rollout status "deployment/$d" --timeout 2m >/dev/null; done
+  for d in bench-k bench-r; do manifest registry.example/bench:v2 "$sim" "$d" | "$K" apply -f - >/dev/null; done
+  t0=$(now)
+  ( set +e
+    "$K" -n "$NS" rollout status deployment/bench-k --timeout 10m >/dev/null 2>&1 ||
+      { "$K" -n "$NS" rollout undo deployment/bench-k >/dev/null 2>&1 && "$K" -n "$NS" rollout status deployment/bench-k --timeout 10m >/dev/null 2>&1; }
+    echo "$? $(now)" > "$TMP/k" ) &
+  ( set +e; "$RG" run deployment/bench-r -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/r" ) &
+  wait
+  read -r k_rc k_end < "$TMP/k"
+  read -r r_rc r_end < "$TMP/r"
+  awk -v n="$name" -v t0="$t0" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
+    kt = k - t0; rt = r - t0
+    printf "%-34s kubectl status+undo    %7.2fs (exit %d)   rollgate run   %6.2fs (exit %d)   ratio %6.1fx\n", n, kt, kc, rt, rc, (rt > 0 ? kt / rt : 0)
+  }'
+}
+
+echo "# seconds from a doomed release until v1 serves again (rollgate exit 1 = rolled back)"
+restore "crash-looping v2, rolled back" crashloop
