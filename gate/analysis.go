@@ -114,7 +114,12 @@ type AnalysisOptions struct {
 	// From and To replay a past window: measurements at From, From +
 	// interval, ... up to To, without waiting. Zero From means live.
 	From, To time.Time
-	Now      func() time.Time
+	// BaselineAt, when set, evaluates the baseline queries at that instant
+	// instead of each interval's: after a Deployment's full rollout the
+	// stable pods are gone, and the moment the rollout began is when they
+	// last served all traffic.
+	BaselineAt time.Time
+	Now        func() time.Time
 }
 
 // Analyze evaluates every check each interval until a limit is exceeded or
@@ -152,7 +157,7 @@ func Analyze(ctx context.Context, o AnalysisOptions) (AnalysisResult, error) {
 			}
 		}
 		for j, s := range specs {
-			m := measure(ctx, o.Querier, s, at)
+			m := measure(ctx, o.Querier, s, at, o.BaselineAt)
 			tallies[j].add(m)
 			if o.Observe != nil {
 				o.Observe(m)
@@ -210,11 +215,14 @@ func sleepUntil(ctx context.Context, at time.Time, now func() time.Time) error {
 }
 
 // measure runs one check's queries at one instant and judges them.
-func measure(ctx context.Context, q promql.Querier, s promql.Spec, at time.Time) promql.Measurement {
+func measure(ctx context.Context, q promql.Querier, s promql.Spec, at, baselineAt time.Time) promql.Measurement {
 	var in promql.Inputs
 	in.Canary, in.CanaryErr = q.Query(ctx, s.Query, at)
 	if s.Baseline != "" {
-		in.Baseline, in.BaselineErr = q.Query(ctx, s.Baseline, at)
+		if baselineAt.IsZero() {
+			baselineAt = at
+		}
+		in.Baseline, in.BaselineErr = q.Query(ctx, s.Baseline, baselineAt)
 	}
 	if s.SampleQuery != "" {
 		in.Samples, in.SamplesErr = q.Query(ctx, s.SampleQuery, at)

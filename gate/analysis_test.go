@@ -165,3 +165,31 @@ func TestAnalyzeRecordsEachChecksThresholdForPeople(t *testing.T) {
 		})
 	}
 }
+
+// instants records when each query was asked for.
+type instants map[string][]time.Time
+
+func (in instants) Query(_ context.Context, q string, at time.Time) (promql.Result, error) {
+	in[q] = append(in[q], at)
+	return promql.Result{Samples: []promql.Sample{{Value: 0.1}}}, nil
+}
+
+func TestAnalyzeEvaluatesTheBaselineWhenTheStablePodsLastServed(t *testing.T) {
+	ratio, count, zero, el := 1.2, 2, 0, 4
+	cfg := Analysis{Interval: Duration{time.Second}, Count: &count, FailureLimit: &zero, InconclusiveLimit: &zero, ConsecutiveErrorLimit: &el,
+		Checks: []Check{{Name: "p99", Query: "canary", Baseline: "stable", MaxRatio: &ratio, NoData: NoDataInconclusive, Series: SeriesSingle}}}
+	from := time.Unix(1700000000, 0)
+	began := from.Add(-time.Minute)
+	q := instants{}
+	if _, err := Analyze(context.Background(), AnalysisOptions{Querier: q, Config: cfg, From: from, To: from.Add(time.Second), BaselineAt: began}); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range q["stable"] {
+		if !at.Equal(began) {
+			t.Errorf("baseline asked at %s, want %s (when the rollout began)", at, began)
+		}
+	}
+	if len(q["stable"]) != 2 || !q["canary"][1].Equal(from.Add(time.Second)) {
+		t.Errorf("queries: %v", q)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -18,7 +19,10 @@ type Pin struct {
 	ReplicaSet   string   `json:"replicaSet,omitempty"`
 	TemplateHash string   `json:"templateHash,omitempty"`
 	Images       []string `json:"images,omitempty"`
-	Stable       *Stable  `json:"stable,omitempty"`
+	// Created is when the revision's ReplicaSet was created: the moment the
+	// rollout began, before which the stable pods served all traffic.
+	Created time.Time `json:"created,omitzero"`
+	Stable  *Stable   `json:"stable,omitempty"`
 }
 
 // Stable is the previous ReplicaSet of a Deployment.
@@ -74,6 +78,7 @@ func pinDeployment(d *appsv1.Deployment, owned []*appsv1.ReplicaSet, rev int64) 
 	p := Pin{Revision: rev, Images: images(d.Spec.Template.Spec.Containers)}
 	if rs := newReplicaSet(owned, rev); rs != nil {
 		p.ReplicaSet, p.TemplateHash = rs.Name, rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
+		p.Created = rs.CreationTimestamp.UTC()
 	}
 	for _, rs := range owned {
 		if r := revisionOf(rs); r < rev {

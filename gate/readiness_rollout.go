@@ -84,7 +84,8 @@ func (rolloutKind) pin(obj any, owned []*appsv1.ReplicaSet) (*Pin, bool) {
 	if st.ObservedGeneration < st.Generation || rs == nil {
 		return nil, false
 	}
-	p := &Pin{Revision: rolloutRevision(rs), ReplicaSet: rs.Name, TemplateHash: st.CanaryHash, Images: images(rs.Spec.Template.Spec.Containers)}
+	p := &Pin{Revision: rolloutRevision(rs), ReplicaSet: rs.Name, TemplateHash: st.CanaryHash, Images: images(rs.Spec.Template.Spec.Containers),
+		Created: rs.CreationTimestamp.UTC()}
 	if s := byHash(owned, st.StableHash); s != nil && st.StableHash != st.CanaryHash {
 		p.Stable = &Stable{ReplicaSet: s.Name, Revision: rolloutRevision(s), TemplateHash: st.StableHash, Images: images(s.Spec.Template.Spec.Containers)}
 	}

@@ -112,8 +112,13 @@ func freeAddr(t testing.TB) string {
 // waitScraped waits until Prometheus has the exporter's series for ns.
 func (p *promServer) waitScraped(t testing.TB, ns string) {
 	t.Helper()
-	q := fmt.Sprintf(`count(http_requests_total{namespace=%q})`, ns)
-	waitFor(t, 60*time.Second, "prometheus to scrape "+ns, func() bool {
+	p.waitQuery(t, fmt.Sprintf(`count(http_requests_total{namespace=%q})`, ns))
+}
+
+// waitQuery waits until q returns a non-empty result.
+func (p *promServer) waitQuery(t testing.TB, q string) {
+	t.Helper()
+	waitFor(t, 60*time.Second, "prometheus to answer "+q, func() bool {
 		resp, err := http.Get(p.URL + "/api/v1/query?query=" + urlQuery(q))
 		if err != nil {
 			return false

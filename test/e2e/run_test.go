@@ -66,18 +66,26 @@ func (f *runFixture) release(t testing.TB, v string, p profile) {
 // serveRevision serves p for two pods named like the ReplicaSet of rev.
 func (f *runFixture) serveRevision(t testing.TB, rev string, p profile) {
 	t.Helper()
+	for _, pod := range f.podsOf(t, rev) {
+		f.exp.set(f.ns, pod, p)
+	}
+}
+
+// podsOf names two pods of the ReplicaSet of rev (the exporter's, not
+// kwok's: only the name must match the ReplicaSet's pod regex).
+func (f *runFixture) podsOf(t testing.TB, rev string) []string {
+	t.Helper()
 	rss, err := cluster(t).AppsV1().ReplicaSets(f.ns).List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, rs := range rss.Items {
 		if rs.Annotations[gate.RevisionAnnotation] == rev {
-			f.exp.set(f.ns, rs.Name+"-a1b2c", p)
-			f.exp.set(f.ns, rs.Name+"-d3e4f", p)
-			return
+			return []string{rs.Name + "-a1b2c", rs.Name + "-d3e4f"}
 		}
 	}
 	t.Fatalf("no ReplicaSet of revision %s in %s", rev, f.ns)
+	return nil
 }
 
 // gate is a gate file: three 2 s intervals after a 4 s delay, failureLimit
@@ -392,4 +400,21 @@ func TestRunRolloutWithoutTrafficIsHeldThenPromotedByHand(t *testing.T) {
 	}
 	// A person promotes: the rollout leaves the hold and moves to its next step.
 	rollgate(t, env.kubeconfig, "promote", "rollout/web", "-n", f.ns).expect(t, 0, "promote rollout", "paused at step 4 of 4")
+}
+
+func TestRunComparesWithTheStablePodsAsTheyServedBeforeTheRollout(t *testing.T) {
+	t.Parallel()
+	f := newRunFixture(t) // v1 serves at 20 ms
+	// Prometheus has had the stable pods' latency for a while before the
+	// release (offset: the ReplicaSet's creation time is whole seconds).
+	f.prom.waitQuery(t, fmt.Sprintf(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace=%q}[5s] offset 3s))) > 0`, f.ns))
+	f.release(t, "v2", profile{RPS: 40, ErrorRatio: 0, Latency: 300 * time.Millisecond})
+	waitAvailable(t, f.ns, "api")
+	for _, pod := range f.podsOf(t, "1") {
+		f.exp.Delete(f.ns, pod) // the v1 pods are gone: no traffic from now on
+	}
+	gateFile := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 6s\n  interval: 2s\n  count: 2\n  checks:%s\n",
+		f.prom.URL, p99Check))
+	r := rollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", gateFile)
+	r.expect(t, 1, "baselines are evaluated at", "p99-vs-stable FAIL", "> maxRatio 1.2", "roll back deployment")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -113,7 +114,7 @@ func (g *gateRun) judge(ctx, parent context.Context) (gate.Verdict, string, erro
 		if promoted != "" && res.Outcome == "" {
 			return gate.VerdictPassed, promoted + "; the rollout is healthy", nil
 		}
-		verdict, why, err := g.analyze(ctx, parent)
+		verdict, why, err := g.analyze(ctx, parent, res.Outcome)
 		if err != nil || verdict != gate.VerdictPassed || res.Outcome != gate.RolloutReadyForAnalysis {
 			return verdict, why, err
 		}
@@ -203,13 +204,21 @@ func (g *gateRun) pinned(ctx context.Context, pin *gate.Pin) error {
 }
 
 // analyze is the metric phase; without checks a ready rollout passes.
-func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, error) {
+// readiness is how the readiness phase ended: "" for a completed rollout,
+// whose stable pods are gone.
+func (g *gateRun) analyze(ctx, parent context.Context, readiness string) (gate.Verdict, string, error) {
 	if len(g.cfg.Analysis.Checks) == 0 {
 		return gate.VerdictPassed, "ready; no analysis checks configured", nil
 	}
 	vars := gate.VarsFor(g.target, g.pin)
 	g.rep.event("analysis", "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods,
 		analysisLength(g.cfg.Analysis), g.cfg.Analysis.Interval)
+	var baselineAt time.Time
+	if g.target.Kind == gate.KindDeployment && readiness == "" && g.hasBaseline() && !g.pin.Created.IsZero() {
+		baselineAt = g.pin.Created
+		g.rep.event("analysis", "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
+			baselineAt.Format(time.RFC3339), g.pin.Revision)
+	}
 	// A newer release during the analysis ends it at once (exit 6).
 	actx, stop := context.WithCancelCause(ctx)
 	watched := make(chan error, 1)
@@ -220,7 +229,7 @@ func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, er
 		}
 		watched <- err
 	}()
-	res, err := gate.Analyze(actx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars,
+	res, err := gate.Analyze(actx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars, BaselineAt: baselineAt,
 		Observe: func(m promql.Measurement) {
 			g.rep.event("analysis", "%s", measurementLine(m))
 			g.tell(notify.StageAnalysis)
@@ -248,6 +257,16 @@ func (g *gateRun) analyze(ctx, parent context.Context) (gate.Verdict, string, er
 		return gate.VerdictFailed, "analysis failed: " + res.Rule, nil
 	}
 	return gate.VerdictInconclusive, "analysis inconclusive: " + res.Rule, nil
+}
+
+// hasBaseline says whether a check compares with the stable pods.
+func (g *gateRun) hasBaseline() bool {
+	for _, c := range g.cfg.Analysis.Checks {
+		if c.Baseline != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func analysisLength(a gate.Analysis) string {
