@@ -187,6 +187,9 @@ func threshold(s promql.Spec) string {
 	return strings.Join(parts, ", ")
 }
 
+// Intervals is how many measurements a live analysis makes.
+func (a Analysis) Intervals() int { return intervals(a, time.Time{}, time.Time{}) }
+
 // intervals is how many measurements a run makes: count, or duration /
 // interval, or for a replay as many as fit between from and to.
 func intervals(a Analysis, from, to time.Time) int {

@@ -70,7 +70,12 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 		rep.event("analysis", "replaying %s .. %s every %s", from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Analysis.Interval)
 	}
 	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: q, Config: cfg.Analysis, Vars: vars, From: from, To: to,
-		Observe: func(m promql.Measurement) { rep.event("analysis", "%s", measurementLine(m)) }})
+		Observe: func(m promql.Measurement) {
+			if from.IsZero() { // a replay has no live progress to show
+				rep.measured(m, cfg.Analysis.Intervals())
+			}
+			rep.event("analysis", "%s", measurementLine(m))
+		}})
 	rep.report.Analysis = &res
 	for _, t := range res.Checks {
 		rep.event("analysis", "%s: %d pass, %d fail, %d inconclusive, %d error of %d intervals",

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/promql"
 )
 
 // liveView redraws a block under the timeline on a terminal: each
@@ -20,6 +21,10 @@ type liveView struct {
 	start time.Time
 	snap  *gate.Snapshot
 	lines int // height of the block drawn last
+	// checks is the analysis so far: each check's last measurement.
+	checks    []promql.Measurement
+	intervals int // planned
+	measured  map[string]int
 }
 
 // newLiveView returns nil unless w is a terminal.
@@ -48,20 +53,44 @@ func (l *liveView) update(s gate.Snapshot) {
 	l.draw()
 }
 
+// measure shows a check's latest measurement under the rollout's state.
+func (l *liveView) measure(m promql.Measurement, intervals int) {
+	if l.measured == nil {
+		l.measured = map[string]int{}
+	}
+	l.intervals = intervals
+	l.measured[m.Check]++
+	for i := range l.checks {
+		if l.checks[i].Check == m.Check {
+			l.checks[i] = m
+			return
+		}
+	}
+	l.checks = append(l.checks, m)
+}
+
 func (l *liveView) draw() {
-	if l.snap == nil {
+	if l.snap == nil && len(l.checks) == 0 {
 		return
 	}
+	snap := gate.Snapshot{Progress: gate.Progress{Message: "analysis"}}
+	if l.snap != nil {
+		snap = *l.snap
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  ── %s elapsed · %s\n", time.Since(l.start).Round(time.Second), l.snap.Progress.Message)
-	for _, rs := range l.snap.ReplicaSets {
+	fmt.Fprintf(&b, "  ── %s elapsed · %s\n", time.Since(l.start).Round(time.Second), snap.Progress.Message)
+	for _, m := range l.checks {
+		fmt.Fprintf(&b, "  check %-24s %-12s interval %d of %d · %s\n", m.Check, strings.ToUpper(string(m.Outcome)),
+			l.measured[m.Check], l.intervals, m.Reason)
+	}
+	for _, rs := range snap.ReplicaSets {
 		tag := "old"
 		if rs.New {
 			tag = "new"
 		}
 		fmt.Fprintf(&b, "  %s rs %-32s rev %-3d desired %d ready %d available %d\n", tag, rs.Name, rs.Revision, rs.Desired, rs.Ready, rs.Available)
 	}
-	for _, p := range l.snap.Pods {
+	for _, p := range snap.Pods {
 		state := string(p.Phase)
 		if p.Ready {
 			state += ", ready"

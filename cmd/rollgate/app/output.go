@@ -12,6 +12,7 @@ import (
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/promql"
 )
 
 // reporter prints a run as it happens and writes the final report. In text
@@ -80,6 +81,13 @@ func (r *reporter) event(phase, format string, args ...any) {
 	fmt.Fprintf(r.log, "%s %-9s %s\n", e.At.Format("15:04:05"), e.Phase, e.Message)
 	if r.live != nil {
 		r.live.draw()
+	}
+}
+
+// measured feeds an analysis measurement to the live view, when there is one.
+func (r *reporter) measured(m promql.Measurement, intervals int) {
+	if r.live != nil {
+		r.live.measure(m, intervals)
 	}
 }
 

@@ -231,6 +231,7 @@ func (g *gateRun) analyze(ctx, parent context.Context, readiness string) (gate.V
 	}()
 	res, err := gate.Analyze(actx, gate.AnalysisOptions{Querier: g.querier, Config: g.cfg.Analysis, Vars: vars, BaselineAt: baselineAt,
 		Observe: func(m promql.Measurement) {
+			g.rep.measured(m, g.cfg.Analysis.Intervals())
 			g.rep.event("analysis", "%s", measurementLine(m))
 			g.tell(notify.StageAnalysis)
 		}})
