@@ -30,6 +30,11 @@ func (g *gateRun) act(ctx context.Context, v gate.Verdict, why string) error {
 	if err := g.stillPinned(actx); err != nil {
 		return err
 	}
+	if g.lease != nil {
+		if err := g.lease.Lost(); err != nil {
+			return gate.Errorf(gate.ExitRuntime, "%s; not acting: the lock on %s could not be renewed, another gate may hold it now: %w", why, g.target, err)
+		}
+	}
 	res, err := g.apply(actx, plan)
 	g.rep.report.Action = &res
 	g.rep.report.Decision = plan.Decision

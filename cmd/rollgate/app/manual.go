@@ -132,6 +132,7 @@ func (g *gateRun) lock(ctx context.Context) (release func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	g.lease = l
 	g.rep.event("lock", "holding lease %s/%s", g.target.Namespace, gate.LeaseName(g.target))
 	return func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

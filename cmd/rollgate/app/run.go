@@ -41,6 +41,8 @@ type gateRun struct {
 	restore *gate.Restore
 	// notifier tells Slack; nil until the run has a reporter.
 	notifier notify.Notifier
+	// lease is the lock held on the target; nil under --dry-run.
+	lease *gate.Lock
 }
 
 func runRun(ctx context.Context, c *cli.Context, env Env) error {
