@@ -104,14 +104,19 @@ func (l *Lock) renew(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, l.duration/3)
 		err := l.lock.Update(rctx, l.record)
 		cancel()
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil:
+			l.lost = nil // a passing hiccup: the lease is still ours
+		case ctx.Err() == nil:
+			// A conflict means someone else wrote it: every later
+			// update conflicts too, so this stays set.
 			l.lost = fmt.Errorf("renew lease %s: %w", l.lock.Describe(), err)
 		}
 		l.mu.Unlock()
 	}
 }
 
-// Lost returns the last renewal failure, if any.
+// Lost returns the failure of the last renewal, if it failed.
 func (l *Lock) Lost() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
