@@ -110,10 +110,9 @@ func (a DeploymentActions) Promote(ctx context.Context, pin *Pin) (ActionResult,
 		res.Message = "would " + res.Message
 		return res, nil
 	}
-	patch := map[string]any{"metadata": map[string]any{"annotations": map[string]string{
-		AnnotationVerifiedRevision: rev, AnnotationVerifiedHash: pin.TemplateHash,
-		AnnotationVerifiedAt: a.now().UTC().Format(time.RFC3339),
-	}}}
+	ann := verifiedAnnotations(pin, a.now())
+	ann[AnnotationVerifiedRevision] = rev
+	patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
 	if d.Spec.Paused {
 		patch["spec"] = map[string]any{"paused": false}
 	}
@@ -242,6 +241,11 @@ func templateWithoutHash(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 
 func jsonPointerEscape(s string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// verifiedAnnotations record a promoted template on its workload.
+func verifiedAnnotations(pin *Pin, now time.Time) map[string]string {
+	return map[string]string{AnnotationVerifiedHash: pin.TemplateHash, AnnotationVerifiedAt: now.UTC().Format(time.RFC3339)}
 }
 
 func (a DeploymentActions) now() time.Time {

@@ -181,8 +181,7 @@ func (a RolloutActions) Promote(ctx context.Context, pin *Pin, full bool) (Actio
 		return res, err
 	}
 	if pin != nil && res.Action != ActionRetry {
-		ann, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{
-			AnnotationVerifiedHash: pin.TemplateHash, AnnotationVerifiedAt: a.now().UTC().Format(time.RFC3339)}}})
+		ann, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": verifiedAnnotations(pin, a.now())}})
 		if err := a.send(ctx, patches{spec: string(ann)}); err != nil {
 			return res, err
 		}
