@@ -155,7 +155,9 @@ func (g *gateRun) verifyOptions() gate.ReadinessOptions {
 	return gate.ReadinessOptions{
 		MaxRestarts: int32(*g.cfg.Readiness.MaxRestarts),
 		Grace:       g.cfg.Readiness.Grace.Duration,
-		Observe:     func(phase, msg string) { g.rep.event("verify", "%s", msg) },
+		Observe: func(phase, msg string) {
+			g.rep.event("verify", "%s", strings.Replace(msg, "under gate: ", "now: ", 1))
+		},
 	}
 }
 
