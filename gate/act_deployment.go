@@ -110,8 +110,13 @@ func (a DeploymentActions) Promote(ctx context.Context, pin *Pin) (ActionResult,
 		res.Message = "would " + res.Message
 		return res, nil
 	}
-	ann := verifiedAnnotations(pin, a.now())
-	ann[AnnotationVerifiedRevision] = rev
+	ann := map[string]any{AnnotationVerifiedRevision: rev}
+	for k, v := range verifiedAnnotations(pin, a.now()) {
+		ann[k] = v
+	}
+	if d.Annotations[AnnotationRolledBackTo] != "" { // an older rollback's record no longer describes this template
+		ann[AnnotationRolledBackFrom], ann[AnnotationRolledBackTo] = nil, nil
+	}
 	patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
 	if d.Spec.Paused {
 		patch["spec"] = map[string]any{"paused": false}
