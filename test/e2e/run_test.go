@@ -186,6 +186,13 @@ func TestRunBadReleaseIsRolledBackToTheExactTemplate(t *testing.T) {
 
 	f.run(t, kc).expect(t, 1, "already rolled back by rollgate")
 	unchanged(t, d, getDeployment(t, f.ns, "api"), "the rerun")
+
+	// The next good release is gated as usual and clears the rollback's record.
+	f.release(t, "v4", healthy)
+	f.run(t, kc).expect(t, 0, "promote revision 5")
+	if ann := getDeployment(t, f.ns, "api").Annotations; ann[gate.AnnotationRolledBackTo] != "" || ann[gate.AnnotationVerifiedRevision] != "5" {
+		t.Errorf("after promoting v4: annotations %v", ann)
+	}
 }
 
 // unchanged fails when anything but the controller's status changed: the
