@@ -37,8 +37,8 @@ type CheckTally struct {
 	MaxDelta *float64 `json:"maxDelta,omitempty"`
 }
 
-// add counts one measurement; any non-error resets the consecutive errors.
-func (t *CheckTally) add(m promql.Measurement) {
+// Add counts one measurement; any non-error resets the consecutive errors.
+func (t *CheckTally) Add(m promql.Measurement) {
 	t.Measurements = append(t.Measurements, m)
 	switch m.Outcome {
 	case promql.Pass:
@@ -158,7 +158,7 @@ func Analyze(ctx context.Context, o AnalysisOptions) (AnalysisResult, error) {
 		}
 		for j, s := range specs {
 			m := measure(ctx, o.Querier, s, at, o.BaselineAt)
-			tallies[j].add(m)
+			tallies[j].Add(m)
 			if o.Observe != nil {
 				o.Observe(m)
 			}

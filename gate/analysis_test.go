@@ -13,7 +13,7 @@ import (
 func tally(name string, outcomes ...promql.Outcome) *CheckTally {
 	t := &CheckTally{Name: name}
 	for _, o := range outcomes {
-		t.add(promql.Measurement{Outcome: o})
+		t.Add(promql.Measurement{Outcome: o})
 	}
 	return t
 }

@@ -282,19 +282,6 @@ func TestRunSecondGateOnTheSameTargetFailsAtOnceAndSIGTERMHolds(t *testing.T) {
 	}
 }
 
-// rolloutGate is a gate file for the Rollout "web".
-func (f *runFixture) rolloutGate(t testing.TB) string {
-	t.Helper()
-	return writeGate(t, fmt.Sprintf(`readiness: {progressTimeout: 90s}
-analysis:
-  prometheus: {url: %q, timeout: 2s}
-  initialDelay: 3s
-  interval: 2s
-  count: 2
-  checks:%s
-`, f.prom.URL, errorRateCheck))
-}
-
 // serveRolloutCanary serves p for the pods of the Rollout's current canary ReplicaSet.
 func (f *runFixture) serveRolloutCanary(t testing.TB, p profile) {
 	t.Helper()
@@ -327,7 +314,7 @@ func TestRunRolloutCanaryIsPromotedStepByStepOnHealthyMetrics(t *testing.T) {
 	updateRollout(t, f.ns, "registry.local/web:v2", nil)
 	f.serveRolloutCanary(t, healthy)
 	kc := serviceAccountKubeconfig(t, f.ns, "deployer", exampleRole(t, "rollgate-run"))
-	r := rollgate(t, kc, "run", "rollout/web", "-n", f.ns, "-f", f.rolloutGate(t))
+	r := rollgate(t, kc, "run", "rollout/web", "-n", f.ns, "-f", f.gate(t))
 	r.expect(t, 0, "paused at step 2 of 4", "promote rollout", "the rollout is healthy")
 	if p := rolloutPhase(t, f.ns); p != "Healthy" {
 		t.Errorf("rollout phase %s, want Healthy", p)
@@ -339,7 +326,7 @@ func TestRunRolloutBadCanaryIsAbortedAndStableServes(t *testing.T) {
 	f := newRolloutFixture(t)
 	updateRollout(t, f.ns, "registry.local/web:v2", nil)
 	f.serveRolloutCanary(t, profile{RPS: 40, ErrorRatio: 0.5, Latency: 20 * time.Millisecond})
-	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", f.ns, "-f", f.rolloutGate(t))
+	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", f.ns, "-f", f.gate(t))
 	r.expect(t, 1, "analysis failed", "abort rollout", "3 of 3 replicas available")
 	u, err := dyn(t).Namespace(f.ns).Get(context.Background(), "web", metav1.GetOptions{})
 	if err != nil {
@@ -400,7 +387,7 @@ func TestRunRolloutWithoutTrafficIsHeldThenPromotedByHand(t *testing.T) {
 	t.Parallel()
 	f := newRolloutFixture(t)
 	updateRollout(t, f.ns, "registry.local/web:v2", nil) // no metrics for the canary at all
-	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", f.ns, "-f", f.rolloutGate(t))
+	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", f.ns, "-f", f.gate(t))
 	r.expect(t, 3, "analysis inconclusive", "stays paused at step 2 of 4", "rollgate promote rollout/web -n "+f.ns)
 	if p := rolloutPhase(t, f.ns); p != "Paused" {
 		t.Fatalf("the held rollout is %s, want Paused", p)

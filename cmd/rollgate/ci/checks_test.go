@@ -12,17 +12,7 @@ import (
 func tally(name string, outcomes ...promql.Outcome) *gate.CheckTally {
 	t := &gate.CheckTally{Name: name}
 	for _, o := range outcomes {
-		t.Measurements = append(t.Measurements, promql.Measurement{Outcome: o})
-		switch o {
-		case promql.Pass:
-			t.Passed++
-		case promql.Fail:
-			t.Failed++
-		case promql.Inconclusive:
-			t.Inconclusive++
-		case promql.Error:
-			t.Errors++
-		}
+		t.Add(promql.Measurement{Outcome: o})
 	}
 	return t
 }
