@@ -39,8 +39,8 @@ type gateRun struct {
 	querier promql.Querier
 	pin     *gate.Pin
 	restore *gate.Restore
-	// notifier tells Slack; nil until the run has a reporter.
-	notifier notify.Notifier
+	// teller tells Slack; nil when nobody is to be told.
+	teller *teller
 	// lease is the lock held on the target; nil under --dry-run.
 	lease *gate.Lock
 }
