@@ -2,8 +2,8 @@ package notify
 
 import "strings"
 
-// ciRun is the CI job that started the gate, as far as its variables say.
-type ciRun struct {
+// CIRun is the CI job that started the gate, as far as its variables say.
+type CIRun struct {
 	Name      string // "GitHub Actions run 42", "GitLab CI job"
 	URL       string
 	Actor     string
@@ -12,7 +12,7 @@ type ciRun struct {
 }
 
 // ciFrom reads the GitHub Actions or GitLab CI variables, when present.
-func ciFrom(lookup func(string) (string, bool)) ciRun {
+func CIFrom(lookup func(string) (string, bool)) CIRun {
 	get := func(k string) string {
 		if lookup == nil {
 			return ""
@@ -25,7 +25,7 @@ func ciFrom(lookup func(string) (string, bool)) ciRun {
 		if server == "" {
 			server = "https://github.com"
 		}
-		r := ciRun{Name: "GitHub Actions run " + id, Actor: get("GITHUB_ACTOR")}
+		r := CIRun{Name: "GitHub Actions run " + id, Actor: get("GITHUB_ACTOR")}
 		server = strings.TrimSuffix(server, "/")
 		if repo != "" {
 			r.URL = server + "/" + repo + "/actions/runs/" + id
@@ -39,7 +39,7 @@ func ciFrom(lookup func(string) (string, bool)) ciRun {
 		return r
 	}
 	if get("GITLAB_CI") != "" || get("CI_JOB_URL") != "" || get("CI_PIPELINE_URL") != "" {
-		r := ciRun{Name: "GitLab CI job", URL: get("CI_JOB_URL"), Actor: get("GITLAB_USER_LOGIN"), Commit: get("CI_COMMIT_SHORT_SHA")}
+		r := CIRun{Name: "GitLab CI job", URL: get("CI_JOB_URL"), Actor: get("GITLAB_USER_LOGIN"), Commit: get("CI_COMMIT_SHORT_SHA")}
 		if r.URL == "" {
 			r.Name, r.URL = "GitLab CI pipeline", get("CI_PIPELINE_URL")
 		}
@@ -53,7 +53,7 @@ func ciFrom(lookup func(string) (string, bool)) ciRun {
 		}
 		return r
 	}
-	return ciRun{}
+	return CIRun{}
 }
 
 func short(sha string) string {

@@ -116,7 +116,7 @@ type settings struct {
 	budget   time.Duration
 	client   *http.Client
 	now      func() time.Time
-	ci       ciRun
+	ci       CIRun
 	secrets  []string // every error is scrubbed of these
 }
 
@@ -152,7 +152,7 @@ func New(s *gate.Slack, lookup func(string) (string, bool), opts Options) (Notif
 		}
 	}
 	st := settings{events: s.Events, mention: s.MentionOnFailure, interval: s.UpdateInterval.Duration,
-		budget: opts.Budget, client: opts.HTTPClient, now: opts.Now, ci: ciFrom(lookup), secrets: []string{token, hook}}
+		budget: opts.Budget, client: opts.HTTPClient, now: opts.Now, ci: CIFrom(lookup), secrets: []string{token, hook}}
 	if st.interval <= 0 {
 		st.interval = 10 * time.Second
 	}

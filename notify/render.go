@@ -78,7 +78,7 @@ var stageLabels = map[Stage]string{
 
 // summary is the run's one message: at the verdict, or as it stands at a
 // stage before it.
-func summary(ev Event, ci ciRun, mention string) message {
+func summary(ev Event, ci CIRun, mention string) message {
 	r := ev.Report
 	where := r.Target.String()
 	if r.Target.Namespace != "" {
@@ -279,7 +279,7 @@ func actionLine(a *gate.ActionResult) string {
 	return s
 }
 
-func ciLine(ci ciRun) string {
+func ciLine(ci CIRun) string {
 	if ci.Name == "" {
 		return ""
 	}

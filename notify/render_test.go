@@ -41,7 +41,7 @@ var renderCases = []renderCase{
 const mention = "<!subteam^S0DEPLOYERS>"
 
 func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
-	ci := ciFrom(lookupIn(ciEnv))
+	ci := CIFrom(lookupIn(ciEnv))
 	for _, tc := range renderCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := Event{Stage: tc.stage, Report: tc.report()}
@@ -65,7 +65,7 @@ func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
 }
 
 func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {
-	ci := ciFrom(lookupIn(ciEnv))
+	ci := CIFrom(lookupIn(ciEnv))
 	for _, tc := range append(renderCases, renderCase{"a huge report is cut to Slack's limits", "", StageVerdict, huge}) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := Event{Stage: tc.stage, Report: tc.report()}
@@ -138,7 +138,7 @@ func TestClipKeepsMrkdwnWhole(t *testing.T) {
 
 func TestUserTextCannotBreakTheMarkup(t *testing.T) {
 	r := finished(gate.DecisionFailed, "<!channel> & <https://evil.example|click>")
-	m := summary(Event{Stage: StageVerdict, Report: r}, ciRun{}, "")
+	m := summary(Event{Stage: StageVerdict, Report: r}, CIRun{}, "")
 	b, _ := json.Marshal(m)
 	if bytes.Contains(b, []byte("<!channel>")) || bytes.Contains(b, []byte("<https://evil")) {
 		t.Errorf("the reason went into the message unescaped: %s", b)
@@ -149,21 +149,21 @@ func TestCIVariablesGiveTheRunLinkActorAndCommit(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
-		want ciRun
+		want CIRun
 	}{
-		{"GitHub Actions links the run and the commit", ciEnv, ciRun{Name: "GitHub Actions run 7311",
+		{"GitHub Actions links the run and the commit", ciEnv, CIRun{Name: "GitHub Actions run 7311",
 			URL: "https://github.com/shop/api/actions/runs/7311", Actor: "octocat", Commit: "4f2a9c1",
 			CommitURL: "https://github.com/shop/api/commit/4f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49"}},
 		{"GitLab CI links the job", map[string]string{"GITLAB_CI": "true", "CI_JOB_URL": "https://gitlab.example.com/shop/api/-/jobs/99",
-			"GITLAB_USER_LOGIN": "dev", "CI_COMMIT_SHORT_SHA": "4f2a9c1d"}, ciRun{Name: "GitLab CI job",
+			"GITLAB_USER_LOGIN": "dev", "CI_COMMIT_SHORT_SHA": "4f2a9c1d"}, CIRun{Name: "GitLab CI job",
 			URL: "https://gitlab.example.com/shop/api/-/jobs/99", Actor: "dev", Commit: "4f2a9c1d"}},
 		{"GitLab CI without a job URL links the pipeline", map[string]string{"GITLAB_CI": "true", "CI_PIPELINE_URL": "https://gitlab.example.com/p/1"},
-			ciRun{Name: "GitLab CI pipeline", URL: "https://gitlab.example.com/p/1"}},
-		{"outside CI there is nothing to say", map[string]string{"HOME": "/root"}, ciRun{}},
+			CIRun{Name: "GitLab CI pipeline", URL: "https://gitlab.example.com/p/1"}},
+		{"outside CI there is nothing to say", map[string]string{"HOME": "/root"}, CIRun{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ciFrom(lookupIn(tt.env)); got != tt.want {
+			if got := CIFrom(lookupIn(tt.env)); got != tt.want {
 				t.Errorf("ciFrom = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/notify"
 )
 
 // actBudget bounds the patches of an action; verifying a rollback gets
@@ -227,23 +228,10 @@ func (g *gateRun) done(decision, action, msg string) (bool, error) {
 func holderIdentity(env Env) string {
 	host, _ := os.Hostname()
 	id := fmt.Sprintf("rollgate on %s pid %d", host, os.Getpid())
-	if u := ciJobURL(env); u != "" {
-		id += " (" + u + ")"
+	if ci := notify.CIFrom(env.Lookup); ci.URL != "" {
+		id += " (" + ci.URL + ")"
 	}
 	return id
-}
-
-func ciJobURL(env Env) string {
-	if u, ok := env.Lookup("CI_JOB_URL"); ok {
-		return u
-	}
-	server, ok1 := env.Lookup("GITHUB_SERVER_URL")
-	repo, ok2 := env.Lookup("GITHUB_REPOSITORY")
-	run, ok3 := env.Lookup("GITHUB_RUN_ID")
-	if ok1 && ok2 && ok3 {
-		return strings.Join([]string{server, repo, "actions/runs", run}, "/")
-	}
-	return ""
 }
 
 // warn records a trouble that does not change the decision.
