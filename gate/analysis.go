@@ -57,6 +57,23 @@ func (t *CheckTally) Add(m promql.Measurement) {
 
 func (t *CheckTally) intervals() int { return len(t.Measurements) }
 
+// Summary says how the intervals came out, for people: "2 pass, 1 fail of 3".
+func (t *CheckTally) Summary() string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{t.Passed, "pass"}, {t.Failed, "fail"}, {t.Inconclusive, "inconclusive"}, {t.Errors, "error"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "no intervals"
+	}
+	return fmt.Sprintf("%s of %d", strings.Join(parts, ", "), t.intervals())
+}
+
 // Limits are the analysis limits. Each is exceeded when the count is
 // strictly greater (Argo Rollouts' semantics): failureLimit 1 tolerates one
 // failed interval and fails on the second.

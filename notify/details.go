@@ -207,16 +207,7 @@ func tallyLine(t *gate.CheckTally) string {
 	if n == 0 {
 		return "waiting"
 	}
-	var counts []string
-	for _, c := range []struct {
-		n    int
-		name string
-	}{{t.Passed, "pass"}, {t.Failed, "fail"}, {t.Inconclusive, "inconclusive"}, {t.Errors, "error"}} {
-		if c.n > 0 {
-			counts = append(counts, fmt.Sprintf("%d %s", c.n, c.name))
-		}
-	}
-	return fmt.Sprintf("%s (%s of %d)", t.Measurements[n-1].Outcome, strings.Join(counts, ", "), n)
+	return fmt.Sprintf("%s (%s)", t.Measurements[n-1].Outcome, t.Summary())
 }
 
 func num(v float64) string { return fmt.Sprintf("%.4g", v) }

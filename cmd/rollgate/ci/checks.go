@@ -47,7 +47,7 @@ func analysisItems(rep *gate.Report) []Item {
 	items := make([]Item, 0, len(a.Checks))
 	for _, t := range a.Checks {
 		v := CheckVerdict(a, t)
-		msg := Tally(t)
+		msg := t.Summary()
 		if v != Passed && strings.HasPrefix(a.Rule, t.Name+" ") {
 			msg = a.Rule
 		} else if m := lastNotPassed(t); v != Passed && m != nil {
@@ -56,23 +56,6 @@ func analysisItems(rep *gate.Report) []Item {
 		items = append(items, Item{Name: t.Name, Verdict: v, Message: msg, Detail: checkDetail(t)})
 	}
 	return items
-}
-
-// Tally says how a check's intervals came out: "1 pass, 2 fail of 3".
-func Tally(t *gate.CheckTally) string {
-	var parts []string
-	for _, c := range []struct {
-		n    int
-		what string
-	}{{t.Passed, "pass"}, {t.Failed, "fail"}, {t.Inconclusive, "inconclusive"}, {t.Errors, "error"}} {
-		if c.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
-		}
-	}
-	if len(parts) == 0 {
-		return "no intervals"
-	}
-	return fmt.Sprintf("%s of %d", strings.Join(parts, ", "), len(t.Measurements))
 }
 
 func lastNotPassed(t *gate.CheckTally) *promql.Measurement {

@@ -145,7 +145,7 @@ func checksSection(rep *gate.Report) section {
 			threshold = "–"
 		}
 		s.items = append(s.items, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", code(t.Name), value, stable, cell(threshold),
-			Tally(t), mark(Item{Verdict: CheckVerdict(a, t)})))
+			t.Summary(), mark(Item{Verdict: CheckVerdict(a, t)})))
 	}
 	if a.Rule != "" {
 		s.tail = fmt.Sprintf("\nAnalysis **%s**: %s\n", a.Outcome, cell(a.Rule))
