@@ -115,32 +115,24 @@ func (g *gateRun) apply(ctx context.Context, plan gate.Plan) (gate.ActionResult,
 // verify watches the workload after a rollback or abort until it serves
 // the restored version, and after a promote that resumed a Deployment.
 func (g *gateRun) verify(ctx context.Context, res *gate.ActionResult) error {
-	var watch func(context.Context) (gate.ReadinessResult, error)
+	watch := func(ctx context.Context) (gate.ReadinessResult, error) {
+		opts := readinessOptions(g.cfg)
+		opts.Observe = func(phase, msg string) {
+			g.rep.event("verify", "%s", strings.Replace(msg, "under gate: ", "now: ", 1))
+		}
+		return watchWorkload(ctx, g.k, g.target, opts)
+	}
 	switch res.Action {
-	case gate.ActionRollback, gate.ActionPromote:
-		if g.target.Kind == gate.KindRollout {
-			watch = func(ctx context.Context) (gate.ReadinessResult, error) {
-				return gate.WatchRollout(ctx, g.k.Client, g.k.Dynamic, g.target.Namespace, g.target.Name, g.verifyOptions())
-			}
-			break
-		}
-		watch = func(ctx context.Context) (gate.ReadinessResult, error) {
-			return gate.WatchDeployment(ctx, g.k.Client, g.target.Namespace, g.target.Name, g.verifyOptions())
-		}
-	case gate.ActionPromoteFull, gate.ActionRetry:
-		watch = func(ctx context.Context) (gate.ReadinessResult, error) {
-			return gate.WatchRollout(ctx, g.k.Client, g.k.Dynamic, g.target.Namespace, g.target.Name, g.verifyOptions())
-		}
 	case gate.ActionAbort:
 		watch = func(ctx context.Context) (gate.ReadinessResult, error) {
 			return g.rolloutActions().VerifyStable(ctx, g.k.Client)
 		}
+	case gate.ActionRollback, gate.ActionPromote, gate.ActionPromoteFull, gate.ActionRetry:
 	default:
 		return nil
 	}
 	g.rep.event("verify", "watching %s until it is ready after the %s", g.target, res.Action)
-	vctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
-		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
+	vctx, cancel := g.progressClock(ctx)
 	defer cancel()
 	vr, err := watch(vctx)
 	res.Verify = &vr
@@ -150,16 +142,6 @@ func (g *gateRun) verify(ctx context.Context, res *gate.ActionResult) error {
 	}
 	res.Message += "; verified: " + vr.Progress.Message
 	return nil
-}
-
-func (g *gateRun) verifyOptions() gate.ReadinessOptions {
-	return gate.ReadinessOptions{
-		MaxRestarts: int32(*g.cfg.Readiness.MaxRestarts),
-		Grace:       g.cfg.Readiness.Grace.Duration,
-		Observe: func(phase, msg string) {
-			g.rep.event("verify", "%s", strings.Replace(msg, "under gate: ", "now: ", 1))
-		},
-	}
 }
 
 func (g *gateRun) deploymentActions() gate.DeploymentActions {

@@ -46,13 +46,10 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	k, err := connect(o, env)
+	k, target, rep, err := attach(c, env, "analyze", o, cfg, target)
 	if err != nil {
 		return err
 	}
-	target.Namespace = k.namespaceFor(target)
-	rep := newReporter("analyze", o, env, cfg, target, c.App.Writer, c.App.ErrWriter)
-	rep.report.Context = k.Context
 	vars, pin, err := gate.ResolveVars(ctx, k.Client, k.Dynamic, target)
 	if err != nil {
 		return rep.finish(err)

@@ -44,13 +44,10 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	k, err := connect(o, env)
+	k, target, rep, err := attach(c, env, "check", o, cfg, target)
 	if err != nil {
 		return err
 	}
-	target.Namespace = k.namespaceFor(target)
-	rep := newReporter("check", o, env, cfg, target, c.App.Writer, c.App.ErrWriter)
-	rep.report.Context = k.Context
 	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
 	if preflightOnly {
 		obj, err := getWorkload(ctx, k, target)
@@ -63,21 +60,11 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
 	defer cancel()
-	opts := gate.ReadinessOptions{
-		MaxRestarts: int32(*cfg.Readiness.MaxRestarts),
-		Grace:       cfg.Readiness.Grace.Duration,
-		Observe:     func(phase, msg string) { rep.event(phase, "%s", msg) },
-		Snapshot:    rep.snapshot,
-		Preflight: func(ctx context.Context, obj any) error {
-			return runPreflight(ctx, k, cfg, obj, rep)
-		},
-	}
-	var res gate.ReadinessResult
-	if target.Kind == gate.KindRollout {
-		res, err = gate.WatchRollout(ctx, k.Client, k.Dynamic, target.Namespace, target.Name, opts)
-	} else {
-		res, err = gate.WatchDeployment(ctx, k.Client, target.Namespace, target.Name, opts)
-	}
+	opts := readinessOptions(cfg)
+	opts.Observe = func(phase, msg string) { rep.event(phase, "%s", msg) }
+	opts.Snapshot = rep.snapshot
+	opts.Preflight = func(ctx context.Context, obj any) error { return runPreflight(ctx, k, cfg, obj, rep) }
+	res, err := watchWorkload(ctx, k, target, opts)
 	if err == nil && res.Outcome == gate.RolloutInconclusive {
 		err = gate.Errorf(gate.ExitHeld, "%s is paused on an inconclusive analysis: a human must promote or abort it", target)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/urfave/cli/v2"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -83,3 +84,16 @@ func (k *cluster) namespaceFor(t gate.Target) string {
 }
 
 func (k *cluster) String() string { return fmt.Sprintf("context %q (%s)", k.Context, k.Host) }
+
+// attach connects to the target's cluster, settles its namespace and starts
+// the command's reporter: how every command on a live workload begins.
+func attach(c *cli.Context, env Env, command string, o Options, cfg *gate.Config, t gate.Target) (*cluster, gate.Target, *reporter, error) {
+	k, err := connect(o, env)
+	if err != nil {
+		return nil, t, nil, err
+	}
+	t.Namespace = k.namespaceFor(t)
+	rep := newReporter(command, o, env, cfg, t, c.App.Writer, c.App.ErrWriter)
+	rep.report.Context = k.Context
+	return k, t, rep, nil
+}

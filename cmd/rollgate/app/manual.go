@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	appsv1 "k8s.io/api/apps/v1"
@@ -41,17 +40,11 @@ func manualCommand(env Env, name, usage, example string, flags ...cli.Flag) *cli
 			if err != nil {
 				return err
 			}
-			g := &gateRun{cfg: cfg, target: target, env: env, opts: o}
-			if g.k, err = connect(o, env); err != nil {
+			g, err := newGateRun(c, env, name, o, cfg, target)
+			if err != nil {
 				return err
 			}
-			g.target.Namespace = g.k.namespaceFor(target)
-			g.rep = newReporter(name, o, env, cfg, g.target, c.App.Writer, c.App.ErrWriter)
-			g.rep.report.Context = g.k.Context
-			g.startNotifier()
-			err = g.manual(c.Context, name, full)
-			g.tellVerdict(err)
-			return g.rep.finish(err)
+			return g.end(g.manual(c.Context, name, full))
 		}),
 	}
 }
@@ -119,26 +112,4 @@ func (g *gateRun) rollbackNow(ctx context.Context, d *appsv1.Deployment) (gate.A
 		return gate.ActionResult{Action: gate.ActionRollback}, err
 	}
 	return g.deploymentActions().Rollback(ctx, g.pin, r)
-}
-
-// lock takes the target's Lease unless this is a dry run (which writes
-// nothing); release gives it back.
-func (g *gateRun) lock(ctx context.Context) (release func(), err error) {
-	if g.opts.DryRun {
-		g.rep.event("lock", "dry run: no lease taken, nothing will be written to the cluster")
-		return func() {}, nil
-	}
-	l, err := gate.AcquireLock(ctx, g.k.Client, g.target, holderIdentity(g.env), gate.DefaultLeaseDuration, nil)
-	if err != nil {
-		return nil, err
-	}
-	g.lease = l
-	g.rep.event("lock", "holding lease %s/%s", g.target.Namespace, gate.LeaseName(g.target))
-	return func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := l.Release(rctx); err != nil {
-			g.rep.warn("lock: %v", err)
-		}
-	}, nil
 }

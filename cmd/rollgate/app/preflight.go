@@ -75,6 +75,20 @@ func getWorkload(ctx context.Context, k *cluster, t gate.Target) (any, error) {
 	return d, gate.KubeError(err, "get", "deployments.apps", t.Namespace, t.Name)
 }
 
+// watchWorkload is the readiness watch of the target's kind.
+func watchWorkload(ctx context.Context, k *cluster, t gate.Target, opts gate.ReadinessOptions) (gate.ReadinessResult, error) {
+	if t.Kind == gate.KindRollout {
+		return gate.WatchRollout(ctx, k.Client, k.Dynamic, t.Namespace, t.Name, opts)
+	}
+	return gate.WatchDeployment(ctx, k.Client, t.Namespace, t.Name, opts)
+}
+
+// readinessOptions are the gate file's readiness settings; callers add
+// their hooks.
+func readinessOptions(cfg *gate.Config) gate.ReadinessOptions {
+	return gate.ReadinessOptions{MaxRestarts: int32(*cfg.Readiness.MaxRestarts), Grace: cfg.Readiness.Grace.Duration}
+}
+
 // runManifestPreflight checks the workloads of a manifest file without a
 // cluster, so a pipeline can stop a bad release before kubectl apply.
 func runManifestPreflight(c *cli.Context, env Env, file string) error {

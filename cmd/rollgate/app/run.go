@@ -50,21 +50,35 @@ func runRun(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	g := &gateRun{cfg: cfg, target: target, env: env, opts: o}
+	var q promql.Querier
 	if len(cfg.Analysis.Checks) > 0 {
-		if g.querier, err = querier(cfg.Analysis.Prometheus, env); err != nil {
+		if q, err = querier(cfg.Analysis.Prometheus, env); err != nil {
 			return err
 		}
 	}
-	if g.k, err = connect(o, env); err != nil {
+	g, err := newGateRun(c, env, "run", o, cfg, target)
+	if err != nil {
 		return err
 	}
-	g.target.Namespace = g.k.namespaceFor(target)
-	g.rep = newReporter("run", o, env, cfg, g.target, c.App.Writer, c.App.ErrWriter)
-	g.rep.report.Context = g.k.Context
+	g.querier = q
 	g.rep.event("resolve", "%s in namespace %s, %s", g.target, g.target.Namespace, g.k)
+	return g.end(g.run(ctx))
+}
+
+// newGateRun attaches a run or manual action to its cluster, reporter and
+// notifier.
+func newGateRun(c *cli.Context, env Env, command string, o Options, cfg *gate.Config, t gate.Target) (*gateRun, error) {
+	g := &gateRun{cfg: cfg, env: env, opts: o}
+	var err error
+	if g.k, g.target, g.rep, err = attach(c, env, command, o, cfg, t); err != nil {
+		return nil, err
+	}
 	g.startNotifier()
-	err = g.run(ctx)
+	return g, nil
+}
+
+// end tells the verdict and writes the reports.
+func (g *gateRun) end(err error) error {
 	g.tellVerdict(err)
 	return g.rep.finish(err)
 }
@@ -156,16 +170,12 @@ func verdictOf(err error, parent context.Context) (gate.Verdict, string, bool) {
 // watch is the readiness phase; the pin is taken (and what a rollback
 // would restore read) the moment the revision under gate is known.
 func (g *gateRun) watch(ctx context.Context) (gate.ReadinessResult, error) {
-	opts := gate.ReadinessOptions{
-		MaxRestarts: int32(*g.cfg.Readiness.MaxRestarts),
-		Grace:       g.cfg.Readiness.Grace.Duration,
-		Observe: func(phase, msg string) {
-			g.rep.event(phase, "%s", msg)
-			g.tell(notify.StageReadiness)
-		},
-		Snapshot: g.rep.snapshot,
-		Pinned:   g.pinned,
+	opts := readinessOptions(g.cfg)
+	opts.Observe = func(phase, msg string) {
+		g.rep.event(phase, "%s", msg)
+		g.tell(notify.StageReadiness)
 	}
+	opts.Snapshot, opts.Pinned = g.rep.snapshot, g.pinned
 	if g.pin == nil { // once per run, not again at each canary step
 		opts.Preflight = func(ctx context.Context, obj any) error {
 			err := runPreflight(ctx, g.k, g.cfg, obj, g.rep)
@@ -173,13 +183,15 @@ func (g *gateRun) watch(ctx context.Context) (gate.ReadinessResult, error) {
 			return err
 		}
 	}
-	rctx, cancel := context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
-		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
+	rctx, cancel := g.progressClock(ctx)
 	defer cancel()
-	if g.target.Kind == gate.KindRollout {
-		return gate.WatchRollout(rctx, g.k.Client, g.k.Dynamic, g.target.Namespace, g.target.Name, opts)
-	}
-	return gate.WatchDeployment(rctx, g.k.Client, g.target.Namespace, g.target.Name, opts)
+	return watchWorkload(rctx, g.k, g.target, opts)
+}
+
+// progressClock bounds one wait for a workload by readiness.progressTimeout.
+func (g *gateRun) progressClock(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, g.cfg.Readiness.ProgressTimeout.Duration,
+		fmt.Errorf("%w: readiness.progressTimeout %s", gate.ErrTimeout, g.cfg.Readiness.ProgressTimeout))
 }
 
 func (g *gateRun) pinned(ctx context.Context, pin *gate.Pin) error {
@@ -277,4 +289,26 @@ func analysisLength(a gate.Analysis) string {
 		return fmt.Sprintf("%d intervals", *a.Count)
 	}
 	return "for " + a.Duration.String()
+}
+
+// lock takes the target's Lease unless this is a dry run (which writes
+// nothing); release gives it back.
+func (g *gateRun) lock(ctx context.Context) (release func(), err error) {
+	if g.opts.DryRun {
+		g.rep.event("lock", "dry run: no lease taken, nothing will be written to the cluster")
+		return func() {}, nil
+	}
+	l, err := gate.AcquireLock(ctx, g.k.Client, g.target, holderIdentity(g.env), gate.DefaultLeaseDuration, nil)
+	if err != nil {
+		return nil, err
+	}
+	g.lease = l
+	g.rep.event("lock", "holding lease %s/%s", g.target.Namespace, gate.LeaseName(g.target))
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := l.Release(rctx); err != nil {
+			g.rep.warn("lock: %v", err)
+		}
+	}, nil
 }
