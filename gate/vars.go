@@ -4,7 +4,10 @@ import (
 	"context"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
@@ -26,26 +29,55 @@ func ResolveVars(ctx context.Context, client kubernetes.Interface, dyn dynamic.I
 // CurrentPin reads the target's current revision and its stable one, the
 // way a gate pins them, for commands that act on what runs now.
 func CurrentPin(ctx context.Context, client kubernetes.Interface, dyn dynamic.Interface, t Target) (*Pin, error) {
-	rsList, err := client.AppsV1().ReplicaSets(t.Namespace).List(ctx, metav1.ListOptions{})
+	var obj any
+	var err error
+	if t.Kind == KindRollout {
+		obj, err = dyn.Resource(RolloutGVR).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+		err = KubeError(err, "get", "rollouts.argoproj.io", t.Namespace, t.Name)
+	} else {
+		obj, err = client.AppsV1().Deployments(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+		err = KubeError(err, "get", "deployments.apps", t.Namespace, t.Name)
+	}
 	if err != nil {
-		return nil, KubeError(err, "list", "replicasets.apps", t.Namespace, "")
+		return nil, err
+	}
+	return PinOf(ctx, client, obj)
+}
+
+// PinOf pins a Deployment or an (unstructured) Rollout as it is now,
+// reading only the ReplicaSets its selector matches.
+func PinOf(ctx context.Context, client kubernetes.Interface, obj any) (*Pin, error) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, Errorf(ExitRuntime, "pin: %T is not a workload", obj)
+	}
+	ls := &metav1.LabelSelector{}
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		ls = o.Spec.Selector
+	case *unstructured.Unstructured:
+		raw, _, _ := unstructured.NestedMap(o.Object, "spec", "selector")
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, ls); err != nil {
+			return nil, Errorf(ExitBadInput, "rollout %s/%s: spec.selector: %w", m.GetNamespace(), m.GetName(), err)
+		}
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return nil, Errorf(ExitBadInput, "%s/%s has an invalid selector: %w", m.GetNamespace(), m.GetName(), err)
+	}
+	rsList, err := client.AppsV1().ReplicaSets(m.GetNamespace()).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return nil, KubeError(err, "list", "replicasets.apps", m.GetNamespace(), "")
 	}
 	all := pointers(rsList.Items)
-	if t.Kind == KindRollout {
-		u, err := dyn.Resource(RolloutGVR).Namespace(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
-		if err != nil {
-			return nil, KubeError(err, "get", "rollouts.argoproj.io", t.Namespace, t.Name)
-		}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
 		p, ok := rolloutKind{}.pin(u, rolloutKind{}.owned(u, all))
 		if !ok {
-			return nil, Errorf(ExitRuntime, "rollout %s/%s has no current pod hash yet: wait for the controller", t.Namespace, t.Name)
+			return nil, Errorf(ExitRuntime, "rollout %s/%s has no current pod hash yet: wait for the controller", u.GetNamespace(), u.GetName())
 		}
 		return p, nil
 	}
-	d, err := client.AppsV1().Deployments(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil, KubeError(err, "get", "deployments.apps", t.Namespace, t.Name)
-	}
+	d := obj.(*appsv1.Deployment)
 	p := pinDeployment(d, ownedReplicaSets(d, all), revisionOf(d))
 	return &p, nil
 }

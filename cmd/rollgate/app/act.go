@@ -178,19 +178,22 @@ func (g *gateRun) alreadyDone(ctx context.Context, obj any) (bool, error) {
 		}
 		return g.done(gate.DecisionPromoted, gate.ActionPromote, fmt.Sprintf("%s is healthy at pod hash %s, already verified and promoted: nothing to do", g.target, st.CanaryHash))
 	}
-	pin, err := gate.CurrentPin(ctx, g.k.Client, g.k.Dynamic, g.target)
+	if ann[gate.AnnotationRolledBackTo] == "" && ann[gate.AnnotationVerifiedHash] == "" {
+		return false, nil // rollgate never acted on it
+	}
+	pin, err := gate.PinOf(ctx, g.k.Client, obj)
 	if err != nil {
 		return true, err
 	}
-	g.pin, g.rep.report.Pin = pin, pin
 	switch {
 	case ann[gate.AnnotationRolledBackTo] != "" && ann[gate.AnnotationRolledBackTo] == pin.TemplateHash:
+		g.rep.report.Pin = pin
 		return g.done(gate.DecisionRolledBack, gate.ActionRollback, fmt.Sprintf("revision %s was already rolled back by rollgate to pod-template-hash %s (now revision %d): nothing to do",
 			ann[gate.AnnotationRolledBackFrom], pin.TemplateHash, pin.Revision))
 	case ann[gate.AnnotationVerifiedHash] == pin.TemplateHash && gate.DeploymentProgress(obj.(*appsv1.Deployment)).Done:
+		g.rep.report.Pin = pin
 		return g.done(gate.DecisionPromoted, gate.ActionPromote, fmt.Sprintf("revision %d (pod-template-hash %s) is already verified and promoted: nothing to do", pin.Revision, pin.TemplateHash))
 	}
-	g.pin, g.rep.report.Pin = nil, nil
 	return false, nil
 }
 

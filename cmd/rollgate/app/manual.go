@@ -60,7 +60,7 @@ func (g *gateRun) manual(ctx context.Context, action string, full bool) error {
 	} else {
 		defer release()
 	}
-	if g.pin, err = gate.CurrentPin(ctx, g.k.Client, g.k.Dynamic, g.target); err != nil {
+	if g.pin, err = gate.PinOf(ctx, g.k.Client, obj); err != nil {
 		return err
 	}
 	g.rep.report.Pin, g.rep.report.Revision = g.pin, fmt.Sprint(g.pin.Revision)
