@@ -42,21 +42,28 @@ YAML
 
 now() { date +%s.%N; }
 
+# result NAME T0 KUBECTL_LABEL ROLLGATE_LABEL: print the two timings the
+# racers left in $TMP/k and $TMP/r, and their ratio.
+result() {
+  local k_rc k_end r_rc r_end
+  read -r k_rc k_end < "$TMP/k"
+  read -r r_rc r_end < "$TMP/r"
+  awk -v n="$1" -v t0="$2" -v kl="$3" -v rl="$4" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
+    kt = k - t0; rt = r - t0
+    printf "%-34s %-22s %7.2fs (exit %d)   %-14s %6.2fs (exit %d)   ratio %6.1fx\n", n, kl, kt, kc, rl, rt, rc, (rt > 0 ? kt / rt : 0)
+  }'
+}
+
 # race NAME: apply the release, start both gates at once, print their times.
 race() {
-  local name=$1 image=$2 sim=$3 t0 k_end r_end k_rc r_rc
+  local name=$1 image=$2 sim=$3 t0
   manifest "$image" "$sim" | "$K" apply -f - >/dev/null
   t0=$(now)
   # set +e: a failing gate is a result here, not a reason to stop the subshell.
   ( set +e; "$K" -n "$NS" rollout status deployment/bench --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/k" ) &
   ( set +e; "$RG" check deployment/bench -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/r" ) &
   wait
-  read -r k_rc k_end < "$TMP/k"
-  read -r r_rc r_end < "$TMP/r"
-  awk -v n="$name" -v t0="$t0" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
-    kt = k - t0; rt = r - t0
-    printf "%-34s kubectl rollout status %7.2fs (exit %d)   rollgate check %6.2fs (exit %d)   ratio %6.1fx\n", n, kt, kc, rt, rc, (rt > 0 ? kt / rt : 0)
-  }'
+  result "$name" "$t0" "kubectl rollout status" "rollgate check"
 }
 
 echo "# seconds from release to verdict, same cluster, started together"
@@ -67,7 +74,7 @@ race "doomed v3 (image not found)" registry.example/bench:v3 imagepull
 # restore NAME: a doomed release on two copies; the kubectl pipeline and
 # rollgate run each bring theirs back to the previous version.
 restore() {
-  local name=$1 sim=$2 t0 k_end r_end k_rc r_rc
+  local name=$1 sim=$2 t0
   for d in bench-k bench-r; do manifest registry.example/bench:v1 "" "$d" | "$K" apply -f - >/dev/null; done
   for d in bench-k bench-r; do "$K" -n "$NS" rollout status "deployment/$d" --timeout 2m >/dev/null; done
   for d in bench-k bench-r; do manifest registry.example/bench:v2 "$sim" "$d" | "$K" apply -f - >/dev/null; done
@@ -78,12 +85,7 @@ restore() {
     echo "$? $(now)" > "$TMP/k" ) &
   ( set +e; "$RG" run deployment/bench-r -n "$NS" --timeout 10m >/dev/null 2>&1; echo "$? $(now)" > "$TMP/r" ) &
   wait
-  read -r k_rc k_end < "$TMP/k"
-  read -r r_rc r_end < "$TMP/r"
-  awk -v n="$name" -v t0="$t0" -v k="$k_end" -v r="$r_end" -v kc="$k_rc" -v rc="$r_rc" 'BEGIN {
-    kt = k - t0; rt = r - t0
-    printf "%-34s kubectl status+undo    %7.2fs (exit %d)   rollgate run   %6.2fs (exit %d)   ratio %6.1fx\n", n, kt, kc, rt, rc, (rt > 0 ? kt / rt : 0)
-  }'
+  result "$name" "$t0" "kubectl status+undo" "rollgate run"
 }
 
 echo "# seconds from a doomed release until v1 serves again (rollgate exit 1 = rolled back)"
