@@ -1,6 +1,10 @@
 package gate
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rollgate/rollgate/gate/workload"
+)
 
 // Verdict is what a gate concluded about the revision under gate, before
 // the policy turns it into an action.
@@ -13,15 +17,23 @@ const (
 	VerdictCancelled    Verdict = "cancelled"
 )
 
-// DecisionInconclusive is the decision when an inconclusive gate was left
-// as it is (onInconclusive: none).
-const DecisionInconclusive = "inconclusive"
+// Decisions: what happened, for people and CI conditions.
+const (
+	DecisionPromoted     = "promoted"
+	DecisionRolledBack   = "rolled-back"
+	DecisionHeld         = "held"
+	DecisionFailed       = "failed" // failed, and policy said not to roll back
+	DecisionCancelled    = "cancelled"
+	DecisionSuperseded   = "superseded"
+	DecisionError        = "error"
+	DecisionInconclusive = "inconclusive" // inconclusive, left as it is (onInconclusive: none)
+)
 
 // Plan is what to do about a verdict: the action, the exit code of the CI
 // contract and the decision reported.
 type Plan struct {
 	Verdict  Verdict
-	Action   string
+	Action   workload.Action
 	Code     ExitCode
 	Decision string
 }
@@ -30,7 +42,7 @@ type Plan struct {
 // workload is left running: promoted 0, rolled back (or failed and left
 // alone) 1, held 3; a cancelled gate always exits 5 whatever onCancel did.
 func PlanFor(v Verdict, p Policy) Plan {
-	var action string
+	var action workload.Action
 	switch v {
 	case VerdictPassed:
 		action = p.OnSuccess
@@ -45,11 +57,11 @@ func PlanFor(v Verdict, p Policy) Plan {
 	}
 	plan := Plan{Verdict: v, Action: action}
 	switch action {
-	case ActionPromote:
+	case workload.ActionPromote:
 		plan.Code, plan.Decision = ExitPassed, DecisionPromoted
-	case ActionRollback:
+	case workload.ActionRollback:
 		plan.Code, plan.Decision = ExitFailed, DecisionRolledBack
-	case ActionHold:
+	case workload.ActionHold:
 		plan.Code, plan.Decision = ExitHeld, DecisionHeld
 	default: // none: report the verdict, touch nothing
 		switch v {
@@ -62,4 +74,10 @@ func PlanFor(v Verdict, p Policy) Plan {
 		}
 	}
 	return plan
+}
+
+// Judgement is a phase's verdict with its reason, as data.
+type Judgement struct {
+	Verdict Verdict
+	Reason  string
 }

@@ -1,6 +1,10 @@
 package gate
 
-import "testing"
+import (
+	"testing"
+
+	. "github.com/rollgate/rollgate/gate/workload"
+)
 
 func TestPlanFor(t *testing.T) {
 	def := Policy{OnSuccess: ActionPromote, OnFailure: ActionRollback, OnInconclusive: ActionHold, OnCancel: ActionHold}
@@ -9,7 +13,7 @@ func TestPlanFor(t *testing.T) {
 		name     string
 		verdict  Verdict
 		policy   Policy
-		action   string
+		action   Action
 		code     ExitCode
 		decision string
 	}{

@@ -3,6 +3,12 @@ package gate
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/cluster"
+	"github.com/rollgate/rollgate/gate/lease"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // ExitCode is the CI contract of SPEC section 2: every way a gate can end
@@ -38,41 +44,54 @@ func (c ExitCode) String() string {
 	return fmt.Sprintf("exit-%d", int(c))
 }
 
-// Error carries an exit code with the error that explains it.
-type Error struct {
-	Code ExitCode
-	Err  error
-}
+var (
+	// ErrBadInput marks usage and configuration errors: exit 2, the cluster
+	// untouched.
+	ErrBadInput = errors.New("bad input")
+	// ErrCancelled: the run was cancelled (SIGINT/SIGTERM).
+	ErrCancelled = errors.New("cancelled")
+	// ErrTimeout is the cause of the gate's own clock running out.
+	ErrTimeout = errors.New("timed out")
+)
 
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-
-// Errorf builds an *Error with a formatted message (supports %w).
-func Errorf(code ExitCode, format string, args ...any) error {
-	return &Error{Code: code, Err: fmt.Errorf(format, args...)}
-}
-
-// WithCode attaches code to err unless err already carries one.
-func WithCode(code ExitCode, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ge *Error
-	if errors.As(err, &ge) {
-		return err
-	}
-	return &Error{Code: code, Err: err}
-}
-
-// CodeOf returns the exit code an error carries; errors without one are
-// runtime errors, because a bug or an outage must never look like success.
+// CodeOf maps an error to the exit code of the CI contract: the one place
+// where sentinels become exit codes. Errors it does not know are runtime
+// errors, because a bug or an outage must never look like success.
 func CodeOf(err error) ExitCode {
-	if err == nil {
+	switch {
+	case err == nil:
 		return ExitPassed
-	}
-	var ge *Error
-	if errors.As(err, &ge) {
-		return ge.Code
+	case errors.Is(err, ErrBadInput), errors.Is(err, cluster.ErrNotFound), errors.Is(err, workload.ErrInvalid),
+		errors.Is(err, analysis.ErrInvalidCheck):
+		return ExitBadInput
+	case errors.Is(err, workload.ErrSuperseded):
+		return ExitSuperseded
+	case errors.Is(err, ErrCancelled), errors.Is(err, readiness.ErrCancelled):
+		return ExitCancelled
+	case errors.Is(err, lease.ErrHeld):
+		return ExitRuntime
 	}
 	return ExitRuntime
+}
+
+// marked is an error that is also a sentinel, keeping its own message.
+type marked struct {
+	sentinel error
+	err      error
+}
+
+func (m *marked) Error() string   { return m.err.Error() }
+func (m *marked) Unwrap() []error { return []error{m.sentinel, m.err} }
+
+// Mark makes err also match sentinel, without changing its message.
+func Mark(sentinel, err error) error {
+	if err == nil || errors.Is(err, sentinel) {
+		return err
+	}
+	return &marked{sentinel: sentinel, err: err}
+}
+
+// BadInput is a usage or configuration error (exit 2) with the message given.
+func BadInput(format string, args ...any) error {
+	return Mark(ErrBadInput, fmt.Errorf(format, args...))
 }

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/rollgate/rollgate/gate/cluster"
+	"github.com/rollgate/rollgate/gate/lease"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 func TestCodeOf(t *testing.T) {
@@ -13,10 +17,13 @@ func TestCodeOf(t *testing.T) {
 		want ExitCode
 	}{
 		{"no error is a pass", nil, ExitPassed},
-		{"a coded error keeps its code", Errorf(ExitSuperseded, "revision 4 replaced 3"), ExitSuperseded},
-		{"wrapping keeps the code", fmt.Errorf("run: %w", Errorf(ExitBadInput, "no target")), ExitBadInput},
+		{"a superseded revision exits 6", fmt.Errorf("%w: revision 4 replaced 3", workload.ErrSuperseded), ExitSuperseded},
+		{"wrapping keeps the code", fmt.Errorf("run: %w", BadInput("no target")), ExitBadInput},
+		{"a missing target is bad input", fmt.Errorf("get: %w", cluster.ErrNotFound), ExitBadInput},
+		{"a forbidden request is a runtime error", cluster.ErrForbidden, ExitRuntime},
+		{"a held lease is a runtime error", lease.ErrHeld, ExitRuntime},
+		{"a cancel exits 5", fmt.Errorf("waiting: %w", ErrCancelled), ExitCancelled},
 		{"an unclassified error is a runtime error, never a pass", errors.New("boom"), ExitRuntime},
-		{"WithCode does not overwrite an existing code", WithCode(ExitRuntime, Errorf(ExitFailed, "doomed")), ExitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

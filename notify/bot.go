@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/slack-go/slack"
-
-	"github.com/rollgate/rollgate/gate"
 )
 
 // bot is the bot-token notifier: one message per run, posted at the first
@@ -53,7 +52,7 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	progress := ev.Stage.event() == "progress"
+	progress := eventOf(ev.Stage) == "progress"
 	if progress && b.stage == ev.Stage && now.Sub(b.sent) < b.interval ||
 		ev.Stage == StageAnalysis && !wholeInterval(ev.Report.Analysis) {
 		return nil
@@ -155,7 +154,7 @@ func (b *bot) reply(ctx context.Context, r reply) error {
 }
 
 // wholeInterval says every check has been measured as often as the others.
-func wholeInterval(a *gate.AnalysisResult) bool {
+func wholeInterval(a *analysis.Result) bool {
 	if a == nil || len(a.Checks) == 0 {
 		return true
 	}

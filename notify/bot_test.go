@@ -30,10 +30,10 @@ func (c *clock) set(d time.Duration) {
 }
 
 // botFor builds a bot-token notifier talking to srv.
-func botFor(t *testing.T, srv *slacktest.Server, opts Options, edit ...func(*gate.Slack)) Notifier {
+func botFor(t *testing.T, srv *slacktest.Server, opts Options, edit ...func(*Slack)) Notifier {
 	t.Helper()
-	s := &gate.Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", APIURL: srv.APIURL(), MentionOnFailure: mention,
-		UpdateInterval: gate.Duration{Duration: 10 * time.Second}}
+	s := &Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", APIURL: srv.APIURL(), MentionOnFailure: mention,
+		UpdateInterval: 10 * time.Second}
 	for _, e := range edit {
 		e(s)
 	}
@@ -246,7 +246,7 @@ func TestACancelledRunStillSaysSo(t *testing.T) {
 
 func TestEventsLimitWhatABotSends(t *testing.T) {
 	srv := slacktest.New(t)
-	n := botFor(t, srv, Options{}, func(s *gate.Slack) { s.Events = []string{"verdict"} })
+	n := botFor(t, srv, Options{}, func(s *Slack) { s.Events = []string{"verdict"} })
 	notify(t, n, StageStart, started())
 	notify(t, n, StageAnalysis, analysing())
 	notify(t, n, StageVerdict, promoted())
@@ -306,7 +306,7 @@ func TestAGatewayThatGivesNoTimestampGetsNoUpdatesButTheVerdict(t *testing.T) {
 		_, _ = io.WriteString(w, `{"ok": true}`) // no channel, no ts
 	}))
 	defer srv.Close()
-	s := &gate.Slack{Channel: "#deploys", TokenEnv: "T", APIURL: srv.URL + "/api"}
+	s := &Slack{Channel: "#deploys", TokenEnv: "T", APIURL: srv.URL + "/api"}
 	n, err := New(s, lookupIn(map[string]string{"T": testToken}), Options{})
 	if err != nil {
 		t.Fatal(err)

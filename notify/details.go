@@ -8,6 +8,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/readiness"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -69,12 +71,12 @@ func podDetails(r *gate.Report) []slack.Block {
 		}
 	}
 	if a := r.Action; a != nil && a.Verify != nil && len(a.Verify.Diagnosis) > 0 {
-		bs = append(bs, diagnosis("after the "+a.Action+": ", a.Verify.Diagnosis)...)
+		bs = append(bs, diagnosis("after the "+string(a.Action)+": ", a.Verify.Diagnosis)...)
 	}
 	return bs
 }
 
-func diagnosis(prefix string, ds []gate.PodDiagnosis) []slack.Block {
+func diagnosis(prefix string, ds []readiness.PodDiagnosis) []slack.Block {
 	var bs []slack.Block
 	for _, d := range ds {
 		var lines []string
@@ -115,7 +117,7 @@ func tail(lines []string, n int) []string {
 
 // checkDetails is the check table (unless the message has it already),
 // then per check its intervals, its last reason and its query.
-func checkDetails(a *gate.AnalysisResult, table bool) []slack.Block {
+func checkDetails(a *analysis.Result, table bool) []slack.Block {
 	if a == nil || len(a.Checks) == 0 {
 		return nil
 	}
@@ -123,7 +125,7 @@ func checkDetails(a *gate.AnalysisResult, table bool) []slack.Block {
 	if table {
 		title := "*Checks*"
 		if a.Outcome != "" {
-			title += " " + escape(a.Outcome+": "+a.Rule)
+			title += " " + escape(string(a.Outcome)+": "+a.Rule.Text)
 		}
 		bs = section("%s\n%s", title, checkTable(a))
 	}
@@ -150,7 +152,7 @@ func checkDetails(a *gate.AnalysisResult, table bool) []slack.Block {
 }
 
 // checkTable is one aligned row per check: last value, threshold, result.
-func checkTable(a *gate.AnalysisResult) string {
+func checkTable(a *analysis.Result) string {
 	rows := [][]string{{"check", "last value", "threshold", "result"}}
 	for _, t := range a.Checks {
 		rows = append(rows, []string{t.Name, lastValue(t), t.Threshold, tallyLine(t)})
@@ -175,7 +177,7 @@ func checkTable(a *gate.AnalysisResult) string {
 	return codeBlock(lines...)
 }
 
-func lastValue(t *gate.CheckTally) string {
+func lastValue(t *analysis.CheckTally) string {
 	if len(t.Measurements) == 0 {
 		return "-"
 	}
@@ -202,7 +204,7 @@ func lastValue(t *gate.CheckTally) string {
 }
 
 // tallyLine is the last outcome and the counts: "fail (1 pass, 2 fail of 3)".
-func tallyLine(t *gate.CheckTally) string {
+func tallyLine(t *analysis.CheckTally) string {
 	n := len(t.Measurements)
 	if n == 0 {
 		return "waiting"
@@ -230,7 +232,7 @@ func actionDetails(a *gate.ActionResult) []slack.Block {
 		case v.Progress.Done:
 			state = "healthy"
 		}
-		text += fmt.Sprintf("\n*After the %s:* %s: %s", escape(a.Action), state, escape(v.Progress.Message))
+		text += fmt.Sprintf("\n*After the %s:* %s: %s", escape(string(a.Action)), state, escape(v.Progress.Message))
 	}
 	bs := section("%s", text)
 	if len(a.Commands) > 0 {

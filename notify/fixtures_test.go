@@ -7,7 +7,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/gate/quota"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -26,10 +30,10 @@ func lookupIn(env map[string]string) func(string) (string, bool) {
 // started is a run of deployment/api revision 3 over stable revision 2.
 func started() *gate.Report {
 	return &gate.Report{
-		Command: "run", Target: gate.Target{Kind: gate.KindDeployment, Name: "api", Namespace: "shop"}, Context: "kind-ci",
+		Command: "run", Target: workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: "shop"}, Context: "kind-ci",
 		StartedAt: t0,
-		Pin: &gate.Pin{Revision: 3, TemplateHash: "5d8f9c", Images: []string{"api=registry.example.com/shop/api:v3", "envoy=envoyproxy/envoy:v1.30"},
-			Stable: &gate.Stable{ReplicaSet: "api-7c6b5", Revision: 2, Images: []string{"api=registry.example.com/shop/api:v2", "envoy=envoyproxy/envoy:v1.30"}}},
+		Pin: &workload.Pin{Revision: 3, TemplateHash: "5d8f9c", Images: []string{"api=registry.example.com/shop/api:v3", "envoy=envoyproxy/envoy:v1.30"},
+			Stable: &workload.Stable{ReplicaSet: "api-7c6b5", Revision: 2, Images: []string{"api=registry.example.com/shop/api:v2", "envoy=envoyproxy/envoy:v1.30"}}},
 		Timeline: []gate.Event{{At: t0, Phase: "pin", Message: "under gate: revision 3"}},
 	}
 }
@@ -51,11 +55,11 @@ func measurement(check string, i int, o promql.Outcome, reason string, canary fl
 	return m
 }
 
-// analysis has an error-rate check with the given outcomes and a passing
+// analysisOf has an error-rate check with the given outcomes and a passing
 // latency comparison.
-func analysis(outcome, rule string, errorRate ...promql.Outcome) *gate.AnalysisResult {
-	er := &gate.CheckTally{Name: "error-rate", Threshold: "<= 0.01"}
-	lat := &gate.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2"}
+func analysisOf(outcome analysis.Outcome, rule string, errorRate ...promql.Outcome) *analysis.Result {
+	er := &analysis.CheckTally{Name: "error-rate", Threshold: "<= 0.01"}
+	lat := &analysis.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2"}
 	for i, o := range errorRate {
 		v, reason := 0.002, "0.002 <= max 0.01"
 		switch o {
@@ -72,7 +76,11 @@ func analysis(outcome, rule string, errorRate ...promql.Outcome) *gate.AnalysisR
 		lat.Measurements = append(lat.Measurements, measurement("p99-vs-stable", i, promql.Pass, "canary 0.22 / stable 0.2 = 1.1 <= maxRatio 1.2", 0.22, 0.2))
 		lat.Passed++
 	}
-	return &gate.AnalysisResult{Outcome: outcome, Rule: rule, Checks: []*gate.CheckTally{er, lat}}
+	r := analysis.Rule{Text: rule}
+	if outcome == analysis.Failed || outcome == analysis.Inconclusive {
+		r.Check = "error-rate" // every rule of these fixtures names it
+	}
+	return &analysis.Result{Outcome: outcome, Rule: r, Checks: []*analysis.CheckTally{er, lat}}
 }
 
 const (
@@ -88,30 +96,30 @@ var holdCommands = []string{
 
 func promoted() *gate.Report {
 	r := finished(gate.DecisionPromoted, "analysis passed: error-rate passed 3 of 3; p99-vs-stable passed 3 of 3")
-	r.Analysis = analysis(gate.AnalysisPassed, "error-rate passed 3 of 3; p99-vs-stable passed 3 of 3", P, P, P)
-	r.Action = &gate.ActionResult{Action: gate.ActionPromote, Applied: true, Message: "resumed the deployment"}
+	r.Analysis, r.DecidedBy = analysisOf(analysis.Passed, "error-rate passed 3 of 3; p99-vs-stable passed 3 of 3", P, P, P), gate.PhaseAnalysis
+	r.Action = &gate.ActionResult{Action: workload.ActionPromote, Applied: true, Message: "resumed the deployment"}
 	return r
 }
 
 func heldWithCommands() *gate.Report {
 	r := finished(gate.DecisionHeld, "error-rate failed 2 of 3 intervals > failureLimit 1; policy.onFailure is hold")
-	r.Analysis = analysis(gate.AnalysisFailed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F)
-	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	r.Analysis, r.DecidedBy = analysisOf(analysis.Failed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F), gate.PhaseAnalysis
+	r.Action = &gate.ActionResult{Action: workload.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
 	return r
 }
 
 func inconclusive() *gate.Report {
 	r := finished(gate.DecisionHeld, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1 (not enough data)")
-	r.Analysis = analysis(gate.AnalysisInconclusive, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1 (not enough data)", I, I)
-	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	r.Analysis, r.DecidedBy = analysisOf(analysis.Inconclusive, "error-rate was inconclusive 2 of 2 intervals > inconclusiveLimit 1 (not enough data)", I, I), gate.PhaseAnalysis
+	r.Action = &gate.ActionResult{Action: workload.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
 	return r
 }
 
 func rolledBack() *gate.Report {
 	r := finished(gate.DecisionRolledBack, "error-rate failed 2 of 3 intervals > failureLimit 1")
-	r.Analysis = analysis(gate.AnalysisFailed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F)
-	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
-		Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
+	r.Analysis, r.DecidedBy = analysisOf(analysis.Failed, "error-rate failed 2 of 3 intervals > failureLimit 1", P, F, F), gate.PhaseAnalysis
+	r.Action = &gate.ActionResult{Action: workload.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
+		Verify: &readiness.Result{Progress: workload.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
 	return r
 }
 
@@ -124,7 +132,8 @@ func dryRun() *gate.Report {
 func failedRollback() *gate.Report {
 	r := rolledBack()
 	r.Decision, r.Reason = gate.DecisionError, "rollback of deployment shop/api failed: admission webhook \"policy.example.com\" denied the request"
-	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: false,
+	r.DecidedBy = "" // the failed action decides now: the analysis rule is shown beside it
+	r.Action = &gate.ActionResult{Action: workload.ActionRollback, Applied: false,
 		Error: `deployment shop/api: patch: admission webhook "policy.example.com" denied the request: <image> must be signed & pinned`}
 	return r
 }
@@ -135,8 +144,8 @@ func runtimeError() *gate.Report {
 
 func cancelled() *gate.Report {
 	r := finished(gate.DecisionCancelled, "cancelled by SIGTERM during analysis after 2 of 10 intervals; policy.onCancel is hold")
-	r.Analysis = analysis("", "", P, P)
-	r.Action = &gate.ActionResult{Action: gate.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
+	r.Analysis = analysisOf("", "", P, P)
+	r.Action = &gate.ActionResult{Action: workload.ActionHold, Applied: true, Message: "paused the deployment at revision 3", Commands: holdCommands}
 	return r
 }
 
@@ -146,19 +155,19 @@ func superseded() *gate.Report {
 
 func readinessFailure() *gate.Report {
 	exit := int32(1)
-	crash := gate.PodProblem{Pod: "api-5d8f9c-x2x7q", Container: "api", Reason: "CrashLoopBackOff", ExitCode: &exit, Restarts: 4, Doomed: true,
+	crash := readiness.PodProblem{Pod: "api-5d8f9c-x2x7q", Container: "api", Reason: "CrashLoopBackOff", ExitCode: &exit, Restarts: 4, Doomed: true,
 		Message: "back-off 40s restarting failed container"}
 	r := finished(gate.DecisionRolledBack, "deployment shop/api revision 3 failed: "+crash.String())
-	r.Readiness = &gate.ReadinessResult{Progress: gate.Progress{Failed: true, Message: "1 of 3 updated replicas are available"},
-		Problems: []gate.PodProblem{crash},
-		Diagnosis: []gate.PodDiagnosis{
+	r.Readiness = &readiness.Result{Progress: workload.Progress{Failed: true, Message: "1 of 3 updated replicas are available"},
+		Problems: []readiness.PodProblem{crash},
+		Diagnosis: []readiness.PodDiagnosis{
 			{Object: "replicaset/api-5d8f9c", Events: []string{"SuccessfulCreate: Created pod: api-5d8f9c-x2x7q"}},
-			{Object: "pod/api-5d8f9c-x2x7q", Problems: []gate.PodProblem{crash},
+			{Object: "pod/api-5d8f9c-x2x7q", Problems: []readiness.PodProblem{crash},
 				Events: []string{"Pulled: Container image \"registry.example.com/shop/api:v3\" already present", "BackOff: Back-off restarting failed container api (x4)"},
 				Logs:   []string{"2026-11-27T10:01:02Z starting api v3", "2026-11-27T10:01:02Z config: DATABASE_URL is not set", "panic: missing configuration <DATABASE_URL>"}},
 		}}
-	r.Action = &gate.ActionResult{Action: gate.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
-		Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
+	r.Action = &gate.ActionResult{Action: workload.ActionRollback, Applied: true, Message: "rolled back to revision 2 (api-7c6b5)",
+		Verify: &readiness.Result{Progress: workload.Progress{Done: true, Message: `deployment "api" successfully rolled out`}}}
 	return r
 }
 
@@ -166,13 +175,13 @@ func quotaFailure() *gate.Report {
 	r := finished(gate.DecisionFailed, "quota shop/compute: requests.cpu: rollout needs 2 more, 500m left")
 	r.Quota = &quota.Result{Shortfalls: []quota.Shortfall{{Quota: "shop/compute", Resource: corev1.ResourceRequestsCPU,
 		Need: resource.MustParse("2"), Left: resource.MustParse("500m")}}}
-	r.Preflight = []gate.Finding{{Rule: "mutableImage", Level: gate.LevelWarn, Container: "envoy", Message: "ok", Fix: "-"}}
+	r.Preflight = []preflight.Finding{{Rule: "mutableImage", Level: preflight.LevelWarn, Container: "envoy", Message: "ok", Fix: "-"}}
 	return r
 }
 
 func analysing() *gate.Report {
 	r := started()
-	r.Analysis = analysis("", "", P, F)
+	r.Analysis = analysisOf("", "", P, F)
 	r.Timeline = append(r.Timeline, gate.Event{At: t0.Add(time.Minute), Phase: "analysis", Message: "error-rate: fail: 0.034 > max 0.01"})
 	return r
 }

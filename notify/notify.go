@@ -19,19 +19,19 @@ import (
 	"github.com/rollgate/rollgate/gate"
 )
 
-// Stage is where a run is when it notifies.
-type Stage string
+// Stage is where a run is when it notifies: the engine's stages.
+type Stage = gate.Stage
 
 const (
-	StageStart     Stage = "start"
-	StagePreflight Stage = "preflight"
-	StageReadiness Stage = "readiness"
-	StageAnalysis  Stage = "analysis"
-	StageVerdict   Stage = "verdict"
+	StageStart     = gate.StageStart
+	StagePreflight = gate.StagePreflight
+	StageReadiness = gate.StageReadiness
+	StageAnalysis  = gate.StageAnalysis
+	StageVerdict   = gate.StageVerdict
 )
 
-// event is the notify.slack.events name a stage belongs to.
-func (s Stage) event() string {
+// eventOf is the notify.slack.events name a stage belongs to.
+func eventOf(s Stage) string {
 	switch s {
 	case StageStart:
 		return "start"
@@ -128,7 +128,7 @@ func (s settings) wants(stage Stage, dflt ...string) bool {
 		list = dflt
 	}
 	for _, e := range list {
-		if e == stage.event() {
+		if e == eventOf(stage) {
 			return true
 		}
 	}
@@ -140,7 +140,7 @@ func (s settings) wants(stage Stage, dflt ...string) bool {
 // Notifier; the error names what could not be set up (a secret missing
 // from the environment), for the caller to report as a warning, and never
 // contains a secret.
-func New(s *gate.Slack, lookup func(string) (string, bool), opts Options) (Notifier, error) {
+func New(s *Slack, lookup func(string) (string, bool), opts Options) (Notifier, error) {
 	if s == nil {
 		return Nop, nil
 	}
@@ -151,7 +151,7 @@ func New(s *gate.Slack, lookup func(string) (string, bool), opts Options) (Notif
 			hook, hookErr = "", fmt.Errorf("notify.slack.webhookEnv: $%s does not hold an http(s) URL like https://hooks.slack.com/services/...", s.WebhookEnv)
 		}
 	}
-	st := settings{events: s.Events, mention: s.MentionOnFailure, interval: s.UpdateInterval.Duration,
+	st := settings{events: s.Events, mention: s.MentionOnFailure, interval: s.UpdateInterval,
 		budget: opts.Budget, client: opts.HTTPClient, now: opts.Now, ci: CIFrom(lookup), secrets: []string{token, hook}}
 	if st.interval <= 0 {
 		st.interval = 10 * time.Second

@@ -8,6 +8,10 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/preflight"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // message is one Slack message: Text is the notification line (a mention
@@ -36,11 +40,11 @@ type verdict struct {
 
 func verdictOf(r *gate.Report) verdict {
 	if a := r.Action; a != nil && a.Error != "" {
-		name := a.Action
+		name := string(a.Action)
 		if name == "" {
 			name = "action"
 		}
-		loud := name == gate.ActionRollback || name == "abort"
+		loud := a.Action == workload.ActionRollback || a.Action == workload.ActionAbort
 		return verdict{":rotating_light:", strings.ToUpper(name[:1]) + name[1:] + " FAILED", colorDanger, true, loud}
 	}
 	switch r.Decision {
@@ -49,7 +53,7 @@ func verdictOf(r *gate.Report) verdict {
 	case gate.ExitPassed.String():
 		return verdict{":white_check_mark:", "Passed", colorGood, false, false}
 	case gate.DecisionHeld:
-		if r.Analysis != nil && r.Analysis.Outcome == gate.AnalysisInconclusive {
+		if r.Analysis != nil && r.Analysis.Outcome == analysis.Inconclusive {
 			return verdict{":double_vertical_bar:", "Held: analysis inconclusive", colorWarning, false, false}
 		}
 		return verdict{":double_vertical_bar:", "Held: a person decides", colorWarning, false, false}
@@ -117,9 +121,9 @@ func summary(ev Event, ci CIRun, mention string) message {
 		bs = append(bs, why(r)...)
 	} else if n := len(r.Timeline); n > 0 {
 		e := r.Timeline[n-1]
-		bs = append(bs, section("*Now:* %s %s", code(e.Phase), escape(e.Message))...)
+		bs = append(bs, section("*Now:* %s %s", code(string(e.Phase)), escape(e.Message))...)
 	}
-	bs = append(bs, preflight(r)...)
+	bs = append(bs, preflightBlocks(r)...)
 	bs = append(bs, podProblems(r)...)
 	if a := r.Analysis; a != nil && len(a.Checks) > 0 {
 		bs = append(bs, section("*Checks*\n%s", checkTable(a))...)
@@ -152,7 +156,7 @@ func revision(r *gate.Report) string {
 }
 
 // images pairs each container's stable image with its new one.
-func images(p *gate.Pin) string {
+func images(p *workload.Pin) string {
 	if p == nil || len(p.Images) == 0 {
 		return ""
 	}
@@ -186,16 +190,16 @@ func why(r *gate.Report) []slack.Block {
 	if r.Reason != "" {
 		text = "*Why:* " + escape(r.Reason)
 	}
-	if a := r.Analysis; a != nil && a.Rule != "" && !strings.Contains(r.Reason, a.Rule) {
-		text += fmt.Sprintf("\n*Analysis %s:* %s", escape(a.Outcome), escape(a.Rule))
+	if a := r.Analysis; a != nil && a.Rule.Text != "" && r.DecidedBy != gate.PhaseAnalysis {
+		text += fmt.Sprintf("\n*Analysis %s:* %s", escape(string(a.Outcome)), escape(a.Rule.Text))
 	}
 	return section("%s", strings.TrimPrefix(text, "\n"))
 }
 
-// preflight shows the failed workload rules and the quota shortfalls.
-func preflight(r *gate.Report) []slack.Block {
+// preflightBlocks shows the failed workload rules and the quota shortfalls.
+func preflightBlocks(r *gate.Report) []slack.Block {
 	var lines []string
-	for _, f := range gate.FailedFindings(r.Preflight) {
+	for _, f := range preflight.FailedFindings(r.Preflight) {
 		lines = append(lines, f.String())
 	}
 	if q := r.Quota; q != nil {
@@ -228,14 +232,14 @@ func podProblems(r *gate.Report) []slack.Block {
 	return section("*Pods*\n%s", bullets(lines, 5))
 }
 
-func problems(rr *gate.ReadinessResult) []gate.PodProblem {
+func problems(rr *readiness.Result) []readiness.PodProblem {
 	if rr == nil {
 		return nil
 	}
 	if len(rr.Diagnosis) == 0 {
 		return rr.Problems
 	}
-	var out []gate.PodProblem
+	var out []readiness.PodProblem
 	for _, d := range rr.Diagnosis {
 		out = append(out, d.Problems...)
 	}
@@ -257,7 +261,7 @@ func action(a *gate.ActionResult, v verdict, mention string) []slack.Block {
 		if alarm = strings.TrimSpace(mention + " " + alarm); alarm != "" {
 			alarm = "\n" + alarm
 		}
-		bs = append(bs, section(":rotating_light: *%s failed:* %s%s", escape(a.Action), escape(a.Error), alarm)...)
+		bs = append(bs, section(":rotating_light: *%s failed:* %s%s", escape(string(a.Action)), escape(a.Error), alarm)...)
 	} else if a.Action != "" {
 		bs = append(bs, section("*Action:* %s", actionLine(a))...)
 	}
@@ -272,7 +276,7 @@ func actionLine(a *gate.ActionResult) string {
 	if !a.Applied {
 		state = "not applied"
 	}
-	s := escape(a.Action) + ", " + state
+	s := escape(string(a.Action)) + ", " + state
 	if a.Message != "" {
 		s += ": " + escape(a.Message)
 	}
@@ -308,7 +312,7 @@ func timing(ev Event, r *gate.Report) string {
 }
 
 // intervals is how many intervals the analysis has measured so far.
-func intervals(a *gate.AnalysisResult) int {
+func intervals(a *analysis.Result) int {
 	n := 0
 	for _, t := range a.Checks {
 		n = max(n, len(t.Measurements))

@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/notify/slacktest"
 	"github.com/rollgate/rollgate/test/golden"
 )
@@ -91,7 +92,7 @@ func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {
 func huge() *gate.Report {
 	r := readinessFailure()
 	r.Reason = strings.Repeat("a very long reason & <more> ", 400)
-	a := analysis(gate.AnalysisFailed, strings.Repeat("rule ", 1000), P, F, F)
+	a := analysisOf(analysis.Failed, strings.Repeat("rule ", 1000), P, F, F)
 	for i := 0; i < 60; i++ {
 		c := *a.Checks[0]
 		c.Name = strings.Repeat("x", 40) + string(rune('a'+i%26))

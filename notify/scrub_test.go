@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
 
@@ -77,7 +76,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 		errs = append(errs, err)
 	}
 	for _, hook := range []string{unreachable, wrongPath} {
-		s := &gate.Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL(),
+		s := &Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL(),
 			Events: []string{"start", "progress", "verdict"}}
 		n, err := New(s, lookupIn(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": hook}), Options{Budget: time.Second})
 		if err != nil {
@@ -88,7 +87,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 		try(n, StageVerdict)
 	}
 	// A webhook URL that is not even a URL is refused without being shown.
-	_, err := New(&gate.Slack{WebhookEnv: "H"}, lookupIn(map[string]string{"H": "ht!tp://" + hookSecret + " " + testToken}), Options{})
+	_, err := New(&Slack{WebhookEnv: "H"}, lookupIn(map[string]string{"H": "ht!tp://" + hookSecret + " " + testToken}), Options{})
 	errs = append(errs, err)
 	for _, err := range errs {
 		assertNoSecret(t, err, testToken, "SECRETTOKEN", hookSecret, "WEBHOOKSECRETPART", unreachable, wrongPath)

@@ -12,7 +12,7 @@ import (
 
 func webhookFor(t *testing.T, url string, opts Options, events ...string) Notifier {
 	t.Helper()
-	s := &gate.Slack{WebhookEnv: "SLACK_WEBHOOK_URL", Events: events, MentionOnFailure: mention}
+	s := &Slack{WebhookEnv: "SLACK_WEBHOOK_URL", Events: events, MentionOnFailure: mention}
 	n, err := New(s, lookupIn(map[string]string{"SLACK_WEBHOOK_URL": url}), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestAWebhookWaitsOutA429WithinTheBudget(t *testing.T) {
 
 func TestBothATokenAndAWebhookAreTold(t *testing.T) {
 	srv := slacktest.New(t)
-	s := &gate.Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL()}
+	s := &Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL()}
 	n, err := New(s, lookupIn(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": srv.WebhookURL()}), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -102,17 +102,17 @@ func TestBothATokenAndAWebhookAreTold(t *testing.T) {
 func TestNewReportsWhatItCannotSetUp(t *testing.T) {
 	tests := []struct {
 		name    string
-		slack   *gate.Slack
+		slack   *Slack
 		env     map[string]string
 		wantErr string
 		nop     bool
 	}{
 		{"no slack section tells nobody", nil, nil, "", true},
-		{"a token variable that is not set is named", &gate.Slack{Channel: "#d", TokenEnv: "SLACK_BOT_TOKEN"}, nil,
+		{"a token variable that is not set is named", &Slack{Channel: "#d", TokenEnv: "SLACK_BOT_TOKEN"}, nil,
 			"notify.slack.tokenEnv: $SLACK_BOT_TOKEN is not set", true},
-		{"a webhook variable holding no URL is refused without echoing it", &gate.Slack{WebhookEnv: "HOOK"},
+		{"a webhook variable holding no URL is refused without echoing it", &Slack{WebhookEnv: "HOOK"},
 			map[string]string{"HOOK": "xoxb-not-a-url"}, "notify.slack.webhookEnv: $HOOK does not hold an http(s) URL", true},
-		{"a missing webhook still leaves the bot working", &gate.Slack{Channel: "#d", TokenEnv: "T", WebhookEnv: "HOOK"},
+		{"a missing webhook still leaves the bot working", &Slack{Channel: "#d", TokenEnv: "T", WebhookEnv: "HOOK"},
 			map[string]string{"T": testToken}, "$HOOK is not set", false},
 	}
 	for _, tt := range tests {

@@ -2,7 +2,7 @@
 // pod template under gate before judging its rollout: mutable image tags,
 // missing requests, limits and readiness probes, no PodDisruptionBudget,
 // mounted API tokens, a single replica. Each rule is off, warn or fail
-// (gate.Preflight) and every finding carries a one-line fix.
+// (Settings) and every finding carries a one-line fix.
 package preflight
 
 import (
@@ -15,8 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
-
-	"github.com/rollgate/rollgate/gate"
 )
 
 // Rule names, as in the gate file's preflight section.
@@ -46,15 +44,12 @@ type Workload struct {
 	ServiceAccount *corev1.ServiceAccount
 }
 
-// Finding is gate.Finding: verdicts are data the reports carry.
-type Finding = gate.Finding
-
 // Evaluate applies every rule that is not off.
-func Evaluate(w Workload, cfg gate.Preflight) []Finding {
+func Evaluate(w Workload, cfg Settings) []Finding {
 	type rule struct {
 		name  string
-		level gate.Level
-		check func(Workload, gate.Preflight) []Finding
+		level Level
+		check func(Workload, Settings) []Finding
 	}
 	rules := []rule{
 		{MutableImage, cfg.MutableImage, mutableImages},
@@ -68,7 +63,7 @@ func Evaluate(w Workload, cfg gate.Preflight) []Finding {
 	}
 	var out []Finding
 	for _, r := range rules {
-		if r.level == gate.LevelOff || r.level == "" {
+		if r.level == LevelOff || r.level == "" {
 			continue
 		}
 		for _, f := range r.check(w, cfg) {
@@ -85,7 +80,7 @@ func containers(w Workload) []corev1.Container {
 	return append(append([]corev1.Container{}, s.InitContainers...), s.Containers...)
 }
 
-func mutableImages(w Workload, cfg gate.Preflight) []Finding {
+func mutableImages(w Workload, cfg Settings) []Finding {
 	var out []Finding
 	for _, c := range containers(w) {
 		ref := ParseImage(c.Image)
@@ -106,7 +101,7 @@ func mutableImages(w Workload, cfg gate.Preflight) []Finding {
 	return out
 }
 
-func missingRequests(w Workload, _ gate.Preflight) []Finding {
+func missingRequests(w Workload, _ Settings) []Finding {
 	var out []Finding
 	for _, c := range containers(w) {
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
@@ -121,7 +116,7 @@ func missingRequests(w Workload, _ gate.Preflight) []Finding {
 
 // missingLimits checks memory limits only: CPU limits throttle and their
 // use is debated, a memory limit protects the node's other pods.
-func missingLimits(w Workload, _ gate.Preflight) []Finding {
+func missingLimits(w Workload, _ Settings) []Finding {
 	var out []Finding
 	for _, c := range containers(w) {
 		if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
@@ -132,7 +127,7 @@ func missingLimits(w Workload, _ gate.Preflight) []Finding {
 	return out
 }
 
-func missingReadiness(w Workload, _ gate.Preflight) []Finding {
+func missingReadiness(w Workload, _ Settings) []Finding {
 	var out []Finding
 	for _, c := range w.Template.Spec.Containers {
 		if c.ReadinessProbe == nil {
@@ -143,7 +138,7 @@ func missingReadiness(w Workload, _ gate.Preflight) []Finding {
 	return out
 }
 
-func livenessWithoutReadiness(w Workload, _ gate.Preflight) []Finding {
+func livenessWithoutReadiness(w Workload, _ Settings) []Finding {
 	var out []Finding
 	for _, c := range w.Template.Spec.Containers {
 		if c.LivenessProbe != nil && c.ReadinessProbe == nil {
@@ -174,7 +169,7 @@ func selecting(w Workload) []policyv1.PodDisruptionBudget {
 	return out
 }
 
-func missingPDB(w Workload, _ gate.Preflight) []Finding {
+func missingPDB(w Workload, _ Settings) []Finding {
 	if w.PDBs == nil {
 		return nil // unknown: manifest mode without PDBs says nothing
 	}
@@ -214,7 +209,7 @@ func disruptionsAllowed(p policyv1.PodDisruptionBudget, replicas int32) int32 {
 	return 1
 }
 
-func serviceAccountToken(w Workload, _ gate.Preflight) []Finding {
+func serviceAccountToken(w Workload, _ Settings) []Finding {
 	s := w.Template.Spec
 	if s.AutomountServiceAccountToken != nil {
 		if !*s.AutomountServiceAccountToken {
@@ -231,7 +226,7 @@ func serviceAccountToken(w Workload, _ gate.Preflight) []Finding {
 		Fix: "set automountServiceAccountToken: false in the pod spec unless the app calls the Kubernetes API"}}
 }
 
-func replicasForHA(w Workload, cfg gate.Preflight) []Finding {
+func replicasForHA(w Workload, cfg Settings) []Finding {
 	if w.Replicas != 1 {
 		return nil
 	}

@@ -6,14 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollgate/rollgate/gate/workload"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
-
-	"github.com/rollgate/rollgate/gate"
 )
 
 const rolloutYAML = `
@@ -39,7 +38,7 @@ func dyn(t testing.TB) dynamic.NamespaceableResourceInterface {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d.Resource(gate.RolloutGVR)
+	return d.Resource(workload.RolloutGVR)
 }
 
 func createRollout(t testing.TB, ns string, deadline int) {
@@ -77,7 +76,7 @@ func rolloutPhase(t testing.TB, ns string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return gate.ReadRolloutStatus(u).Phase
+	return workload.ReadRolloutStatus(u).Phase
 }
 
 func TestCheckRolloutHealthy(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // runFixture is a Deployment serving v1 on the cluster, with an exporter
@@ -55,7 +56,7 @@ func (f *runFixture) release(t testing.TB, v string, p profile) {
 	var rev string
 	waitFor(t, 30*time.Second, "the controller to create the ReplicaSet of "+v, func() bool {
 		d := getDeployment(t, f.ns, "api")
-		rev = d.Annotations[gate.RevisionAnnotation]
+		rev = d.Annotations[workload.RevisionAnnotation]
 		return d.Status.ObservedGeneration >= d.Generation
 	})
 	if p != (profile{}) {
@@ -80,7 +81,7 @@ func (f *runFixture) podsOf(t testing.TB, rev string) []string {
 		t.Fatal(err)
 	}
 	for _, rs := range rss.Items {
-		if rs.Annotations[gate.RevisionAnnotation] == rev {
+		if rs.Annotations[workload.RevisionAnnotation] == rev {
 			return []string{rs.Name + "-a1b2c", rs.Name + "-d3e4f"}
 		}
 	}
@@ -139,7 +140,7 @@ func TestRunGoodReleaseIsPromotedUnderTheRunRole(t *testing.T) {
 	if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.local/api:v2" {
 		t.Errorf("serving %s, want v2", img)
 	}
-	if got := d.Annotations[gate.AnnotationVerifiedRevision]; got != "2" {
+	if got := d.Annotations[workload.AnnotationVerifiedRevision]; got != "2" {
 		t.Errorf("verified-revision annotation = %q, want 2", got)
 	}
 	rep := readReport(t, report)
@@ -190,7 +191,7 @@ func TestRunBadReleaseIsRolledBackToTheExactTemplate(t *testing.T) {
 	// The next good release is gated as usual and clears the rollback's record.
 	f.release(t, "v4", healthy)
 	f.run(t, kc).expect(t, 0, "promote revision 5")
-	if ann := getDeployment(t, f.ns, "api").Annotations; ann[gate.AnnotationRolledBackTo] != "" || ann[gate.AnnotationVerifiedRevision] != "5" {
+	if ann := getDeployment(t, f.ns, "api").Annotations; ann[workload.AnnotationRolledBackTo] != "" || ann[workload.AnnotationVerifiedRevision] != "5" {
 		t.Errorf("after promoting v4: annotations %v", ann)
 	}
 }
@@ -225,8 +226,8 @@ func TestRunNoTrafficIsHeldThenPromotedByHand(t *testing.T) {
 	kc := serviceAccountKubeconfig(t, f.ns, "oncall", exampleRole(t, "rollgate-actions"))
 	rollgate(t, kc, "promote", "deployment/api", "-n", f.ns).expect(t, 0, "resume the paused deployment")
 	d := getDeployment(t, f.ns, "api")
-	if d.Spec.Paused || d.Annotations[gate.AnnotationVerifiedRevision] != "2" {
-		t.Errorf("after promote: paused %v, verified-revision %q", d.Spec.Paused, d.Annotations[gate.AnnotationVerifiedRevision])
+	if d.Spec.Paused || d.Annotations[workload.AnnotationVerifiedRevision] != "2" {
+		t.Errorf("after promote: paused %v, verified-revision %q", d.Spec.Paused, d.Annotations[workload.AnnotationVerifiedRevision])
 	}
 }
 
@@ -291,7 +292,7 @@ func (f *runFixture) serveRolloutCanary(t testing.TB, p profile) {
 		if err != nil {
 			return false
 		}
-		st := gate.ReadRolloutStatus(u)
+		st := workload.ReadRolloutStatus(u)
 		hash = st.CanaryHash
 		return st.CanaryHash != "" && st.CanaryHash != st.StableHash
 	})
@@ -332,7 +333,7 @@ func TestRunRolloutBadCanaryIsAbortedAndStableServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := gate.ReadRolloutStatus(u); !st.Abort {
+	if st := workload.ReadRolloutStatus(u); !st.Abort {
 		t.Errorf("rollout not aborted: %+v", st)
 	}
 }
@@ -359,7 +360,7 @@ func TestRunNewerReleaseDuringAnalysisIsSupersededAndLeftAlone(t *testing.T) {
 	r := run.wait(t)
 	r.expect(t, 6, "superseded", "revision 3", "nothing was changed")
 	d := getDeployment(t, f.ns, "api")
-	if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.local/api:v3" || d.Spec.Paused || d.Annotations[gate.AnnotationVerifiedRevision] != "" {
+	if img := d.Spec.Template.Spec.Containers[0].Image; img != "registry.local/api:v3" || d.Spec.Paused || d.Annotations[workload.AnnotationVerifiedRevision] != "" {
 		t.Errorf("the superseding release was touched: image %s, paused %v, annotations %v", img, d.Spec.Paused, d.Annotations)
 	}
 }

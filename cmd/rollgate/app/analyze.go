@@ -2,13 +2,13 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -26,11 +26,11 @@ func analyzeCommand(env Env) *cli.Command {
 			&cli.StringFlag{Name: "from", Usage: withEnv("replay from this time: RFC 3339, or a duration ago like 2h", "from")},
 			&cli.StringFlag{Name: "to", Usage: withEnv("replay up to this time (default now): RFC 3339, or a duration ago", "to")},
 		),
-		Action: action(func(c *cli.Context) error { return runAnalyze(c.Context, c, env) }),
+		Action: action(func(c *cli.Context) error { return runAnalyze(c, env) }),
 	}
 }
 
-func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
+func runAnalyze(c *cli.Context, env Env) error {
 	from, to, err := replayWindow(c, env, time.Now())
 	if err != nil {
 		return err
@@ -46,43 +46,9 @@ func runAnalyze(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	k, target, rep, err := attach(c, env, "analyze", o, cfg, target)
-	if err != nil {
-		return err
-	}
-	vars, pin, err := gate.ResolveVars(ctx, k.Client, k.Dynamic, target)
-	if err != nil {
-		return rep.finish(err)
-	}
-	rep.event("resolve", "%s in namespace %s: %s; canary pods =~ %s, stable pods =~ %s", target, target.Namespace, pin, vars.CanaryPods, vars.StablePods)
-	for _, ch := range cfg.Analysis.Checks {
-		if spec, err := ch.Spec(vars, cfg.Analysis.Vars); err == nil {
-			rep.event("analysis", "%s: query %s", ch.Name, spec.Query)
-			if spec.Baseline != "" {
-				rep.event("analysis", "%s: baseline %s", ch.Name, spec.Baseline)
-			}
-		}
-	}
-	if !from.IsZero() {
-		rep.event("analysis", "replaying %s .. %s every %s", from.Format(time.RFC3339), to.Format(time.RFC3339), cfg.Analysis.Interval)
-	}
-	res, err := gate.Analyze(ctx, gate.AnalysisOptions{Querier: q, Config: cfg.Analysis, Vars: vars, From: from, To: to,
-		Observe: func(m promql.Measurement) {
-			if from.IsZero() { // a replay has no live progress to show
-				rep.measured(m, cfg.Analysis.Intervals())
-			}
-			rep.event("analysis", "%s", measurementLine(m))
-		}})
-	rep.report.Analysis = &res
-	for _, t := range res.Checks {
-		rep.event("analysis", "%s: %d pass, %d fail, %d inconclusive, %d error of %d intervals",
-			t.Name, t.Passed, t.Failed, t.Inconclusive, t.Errors, len(t.Measurements))
-	}
-	if err == nil {
-		err = analysisError(res)
-		rep.report.Reason = "analysis passed: " + res.Rule
-	}
-	return rep.finish(err)
+	return runEngine(c, env, "analyze", o, cfg, target, q, func(ctx context.Context, e *gate.Engine, s gate.Settings) (*gate.Report, error) {
+		return e.Analyze(ctx, s, gate.Replay{From: from, To: to})
+	})
 }
 
 // prometheusURL reads --prometheus-url into the options.
@@ -95,31 +61,9 @@ func prometheusURL(c *cli.Context, env Env) func(*Options) error {
 	}
 }
 
-// analysisError maps the analysis outcome to the exit-code contract.
-func analysisError(res gate.AnalysisResult) error {
-	switch res.Outcome {
-	case gate.AnalysisPassed:
-		return nil
-	case gate.AnalysisFailed:
-		return gate.Errorf(gate.ExitFailed, "analysis failed: %s", res.Rule)
-	}
-	return gate.Errorf(gate.ExitHeld, "analysis inconclusive: %s", res.Rule)
-}
-
-func measurementLine(m promql.Measurement) string {
-	s := fmt.Sprintf("%s %s: %s", m.Check, strings.ToUpper(string(m.Outcome)), m.Reason)
-	if m.Samples != nil {
-		s += fmt.Sprintf(" (samples %.4g)", *m.Samples)
-	}
-	for _, w := range m.Warnings {
-		s += " [prometheus warning: " + w + "]"
-	}
-	return s
-}
-
 // querier builds the Prometheus client; credentials come from the
 // environment variables the gate file names, never from the file.
-func querier(p gate.Prometheus, env Env) (promql.Querier, error) {
+func querier(p config.Prometheus, env Env) (promql.Querier, error) {
 	cfg := promql.Config{URL: p.URL, CAFile: p.CAFile, InsecureSkipVerify: p.InsecureSkipVerify, Headers: p.Headers, Timeout: p.Timeout.Duration}
 	secret := func(name, what string) (string, error) {
 		v, ok := env.Lookup(name)

@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
-	"github.com/rollgate/rollgate/gate"
 )
 
 // Run executes one rollgate invocation and returns its exit status.
@@ -39,21 +37,13 @@ func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) 
 		args = normalizeArgs(args, a)
 	}
 	err := a.RunContext(ctx, args)
-	if err == nil {
-		return int(gate.ExitPassed)
-	}
-	code := gate.ExitBadInput // urfave/cli reports unknown flags and bad values as plain errors
-	if ge := new(gate.Error); errors.As(err, &ge) {
-		code = ge.Code
-	}
-	if msg := err.Error(); msg != "" && !errors.As(err, new(reported)) {
-		fmt.Fprintf(stderr, "rollgate: %s\n", strings.TrimSpace(msg))
+	code, printed := exitCodeOf(err)
+	if err != nil && !printed {
+		if msg := strings.TrimSpace(err.Error()); msg != "" {
+			fmt.Fprintf(stderr, "rollgate: %s\n", msg)
+		}
 	}
 	return int(code)
-}
-
-func usagef(format string, args ...any) error {
-	return &gate.Error{Code: gate.ExitBadInput, Err: fmt.Errorf(format, args...)}
 }
 
 func newApp(env Env, stdout, stderr io.Writer) *cli.App {

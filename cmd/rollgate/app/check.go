@@ -2,11 +2,12 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 func checkCommand(env Env) *cli.Command {
@@ -24,12 +25,12 @@ func checkCommand(env Env) *cli.Command {
 			&cli.StringFlag{Name: "manifest", Usage: withEnv("with --preflight-only: check the Deployments and Rollouts of this manifest file, no cluster needed", "manifest")},
 		),
 		Action: action(func(c *cli.Context) error {
-			return runCheck(c.Context, c, env)
+			return runCheck(c, env)
 		}),
 	}
 }
 
-func runCheck(ctx context.Context, c *cli.Context, env Env) error {
+func runCheck(c *cli.Context, env Env) error {
 	preflightOnly, err := boolSetting(c, env, "preflight-only")
 	if err != nil {
 		return err
@@ -44,53 +45,32 @@ func runCheck(ctx context.Context, c *cli.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	k, target, rep, err := attach(c, env, "check", o, cfg, target)
-	if err != nil {
-		return err
-	}
-	rep.event("resolve", "%s in namespace %s, %s", target, target.Namespace, k)
-	if preflightOnly {
-		obj, err := getWorkload(ctx, k, target)
-		if err == nil {
-			err = runPreflight(ctx, k, cfg, obj, rep)
+	return runEngine(c, env, "check", o, cfg, target, nil, func(ctx context.Context, e *gate.Engine, s gate.Settings) (*gate.Report, error) {
+		if preflightOnly {
+			return e.CheckPreflight(ctx, s)
 		}
-		return rep.finish(err)
-	}
-
-	limit := min(cfg.Timeout.Duration, cfg.Readiness.ProgressTimeout.Duration)
-	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("%w after %s (the gate's own clock)", gate.ErrTimeout, limit))
-	defer cancel()
-	opts := readinessOptions(cfg)
-	opts.Observe = func(phase, msg string) { rep.event(phase, "%s", msg) }
-	opts.Snapshot = rep.snapshot
-	opts.Preflight = func(ctx context.Context, obj any) error { return runPreflight(ctx, k, cfg, obj, rep) }
-	res, err := watchWorkload(ctx, k, target, opts)
-	if err == nil && res.Outcome == gate.RolloutInconclusive {
-		err = gate.Errorf(gate.ExitHeld, "%s is paused on an inconclusive analysis: a human must promote or abort it", target)
-	}
-	rep.report.Readiness = &res
-	rep.diagnosis(res.Diagnosis)
-	return rep.finish(err)
+		return e.Check(ctx, s)
+	})
 }
 
 // prepare reads options and the gate config and names the target. extra
 // reads a command's own options that feed the config (--prometheus-url).
-func prepare(c *cli.Context, env Env, extra ...func(*Options) error) (Options, *gate.Config, gate.Target, error) {
+func prepare(c *cli.Context, env Env, extra ...func(*Options) error) (Options, *config.Config, workload.Target, error) {
 	if c.NArg() > 1 {
-		return Options{}, nil, gate.Target{}, usagef("%s takes one TARGET, got %d arguments: %v", c.Command.Name, c.NArg(), c.Args().Slice())
+		return Options{}, nil, workload.Target{}, usagef("%s takes one TARGET, got %d arguments: %v", c.Command.Name, c.NArg(), c.Args().Slice())
 	}
 	o, err := readOptions(c, env)
 	if err != nil {
-		return o, nil, gate.Target{}, err
+		return o, nil, workload.Target{}, err
 	}
 	for _, f := range extra {
 		if err := f(&o); err != nil {
-			return o, nil, gate.Target{}, err
+			return o, nil, workload.Target{}, err
 		}
 	}
 	cfg, err := resolveConfig(o, c.Args().First())
 	if err != nil {
-		return o, nil, gate.Target{}, err
+		return o, nil, workload.Target{}, err
 	}
 	t, err := targetOf(cfg)
 	return o, cfg, t, err

@@ -12,12 +12,15 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/cluster"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/notify"
 )
 
-// cluster is a connection to the target's cluster.
-type cluster struct {
-	Client    kubernetes.Interface
-	Dynamic   dynamic.Interface
+// conn is a connection to the target's cluster.
+type conn struct {
+	cluster.Cluster
 	Context   string // kubeconfig context name, "" in-cluster
 	Host      string
 	Namespace string // from the kubeconfig context; "default" when it has none
@@ -26,7 +29,7 @@ type cluster struct {
 // connect loads the kube config exactly as kubectl does: --kubeconfig, else
 // every file in $KUBECONFIG merged, else ~/.kube/config, else in-cluster;
 // --context and -n override; exec credential plugins work.
-func connect(o Options, env Env) (*cluster, error) {
+func connect(o Options, env Env) (*conn, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = o.Kubeconfig
 	if kc, ok := env.Lookup("KUBECONFIG"); ok {
@@ -47,7 +50,7 @@ func connect(o Options, env Env) (*cluster, error) {
 		if clientcmd.IsConfigurationInvalid(err) {
 			return nil, usagef("kubeconfig is not usable: %v", err)
 		}
-		return nil, gate.Errorf(gate.ExitBadInput, "load kubeconfig: %w", err)
+		return nil, usagef("load kubeconfig: %v", err)
 	}
 	rc.UserAgent = "rollgate/" + version
 	rc.QPS, rc.Burst = 50, 100
@@ -65,35 +68,48 @@ func connect(o Options, env Env) (*cluster, error) {
 	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
-		return nil, gate.Errorf(gate.ExitRuntime, "kubernetes client: %w", err)
+		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
 	dyn, err := dynamic.NewForConfig(rc)
 	if err != nil {
-		return nil, gate.Errorf(gate.ExitRuntime, "kubernetes dynamic client: %w", err)
+		return nil, fmt.Errorf("kubernetes dynamic client: %w", err)
 	}
-	return &cluster{Client: client, Dynamic: dyn, Context: ctxName, Host: rc.Host, Namespace: ns}, nil
+	return &conn{Cluster: cluster.Cluster{Client: client, Dynamic: dyn}, Context: ctxName, Host: rc.Host, Namespace: ns}, nil
 }
 
 // namespaceFor picks the target's namespace: flag, env or file first (already
 // merged into cfg), else the kubeconfig context's.
-func (k *cluster) namespaceFor(t gate.Target) string {
+func (k *conn) namespaceFor(t workload.Target) string {
 	if t.Namespace != "" {
 		return t.Namespace
 	}
 	return k.Namespace
 }
 
-func (k *cluster) String() string { return fmt.Sprintf("context %q (%s)", k.Context, k.Host) }
+func (k *conn) String() string { return fmt.Sprintf("context %q (%s)", k.Context, k.Host) }
 
-// attach connects to the target's cluster, settles its namespace and starts
-// the command's reporter: how every command on a live workload begins.
-func attach(c *cli.Context, env Env, command string, o Options, cfg *gate.Config, t gate.Target) (*cluster, gate.Target, *reporter, error) {
+// attach connects to the target's cluster, settles its namespace and
+// builds the settings and the reporter: how every command on a live
+// workload begins.
+func attach(c *cli.Context, env Env, command string, o Options, cfg *config.Config, t workload.Target) (*conn, gate.Settings, *reporter, error) {
 	k, err := connect(o, env)
 	if err != nil {
-		return nil, t, nil, err
+		return nil, gate.Settings{}, nil, err
 	}
 	t.Namespace = k.namespaceFor(t)
+	s := cfg.Settings(t)
+	s.DryRun, s.Holder, s.Context, s.KubeContext = o.DryRun, holderIdentity(env), o.Context, k.Context
 	rep := newReporter(command, o, env, cfg, t, c.App.Writer, c.App.ErrWriter)
-	rep.report.Context = k.Context
-	return k, t, rep, nil
+	return k, s, rep, nil
+}
+
+// holderIdentity names this gate in its Lease so a second pipeline knows
+// whom it waits for: the CI job when there is one.
+func holderIdentity(env Env) string {
+	host, _ := os.Hostname()
+	id := fmt.Sprintf("rollgate on %s pid %d", host, os.Getpid())
+	if ci := notify.CIFrom(env.Lookup); ci.URL != "" {
+		id += " (" + ci.URL + ")"
+	}
+	return id
 }

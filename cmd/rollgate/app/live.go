@@ -9,7 +9,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -19,7 +20,7 @@ import (
 type liveView struct {
 	w     io.Writer
 	start time.Time
-	snap  *gate.Snapshot
+	snap  *readiness.Snapshot
 	lines int // height of the block drawn last
 	// checks is the analysis so far: each check's last measurement.
 	checks    []promql.Measurement
@@ -47,7 +48,7 @@ func (l *liveView) clear() {
 	}
 }
 
-func (l *liveView) update(s gate.Snapshot) {
+func (l *liveView) update(s readiness.Snapshot) {
 	l.snap = &s
 	l.clear()
 	l.draw()
@@ -73,7 +74,7 @@ func (l *liveView) draw() {
 	if l.snap == nil && len(l.checks) == 0 {
 		return
 	}
-	snap := gate.Snapshot{Progress: gate.Progress{Message: "analysis"}}
+	snap := readiness.Snapshot{Progress: workload.Progress{Message: "analysis"}}
 	if l.snap != nil {
 		snap = *l.snap
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
 	"github.com/rollgate/rollgate/notify"
 )
 
@@ -37,12 +38,12 @@ func slackOptions(c *cli.Context, env Env) func(*Options) error {
 }
 
 // applySlack lays the Slack flags over the gate file's notify.slack.
-func applySlack(o SlackOptions, cfg *gate.Config) {
+func applySlack(o SlackOptions, cfg *config.Config) {
 	if o == (SlackOptions{}) {
 		return
 	}
 	if cfg.Notify.Slack == nil {
-		cfg.Notify.Slack = &gate.Slack{}
+		cfg.Notify.Slack = &config.Slack{}
 	}
 	s := cfg.Notify.Slack
 	for _, f := range []struct{ src, dst *string }{{&o.Channel, &s.Channel}, {&o.TokenEnv, &s.TokenEnv},
@@ -60,41 +61,25 @@ type SlackOptions struct {
 
 // startNotifier builds the run's notifier; a misconfiguration is a
 // warning, never a reason to fail the gate.
-func (g *gateRun) startNotifier() {
-	n, err := notify.New(g.cfg.Notify.Slack, g.env.Lookup, notify.Options{})
-	if err != nil {
-		g.rep.warn("slack: %v", err)
-	}
+func (r *reporter) startNotifier(cfg *config.Config, env Env) (warning error) {
+	n, err := notify.New(cfg.SlackSettings(), env.Lookup, notify.Options{})
 	if n != nil && n != notify.Nop {
-		g.teller = newTeller(n)
+		r.teller = newTeller(n)
 	}
+	return err
 }
 
-// tell queues the run's state at a stage; it never waits for Slack.
-func (g *gateRun) tell(stage notify.Stage) {
-	if g.teller != nil {
-		g.teller.progress(notify.Event{Stage: stage, Report: g.snapshot()})
-	}
-}
-
-// tellVerdict records the outcome on the report and sends it: every way a
-// run ends is told, the failures loudest. Troubles are warnings.
-func (g *gateRun) tellVerdict(err error) {
-	g.rep.report.Finish(err, g.rep.now().UTC())
-	if g.teller == nil {
+// tellVerdict sends the outcome: every way a run ends is told, the
+// failures loudest. Troubles are warnings on the report.
+func (r *reporter) tellVerdict(rep *gate.Report) {
+	if r.teller == nil {
 		return
 	}
-	for _, w := range g.teller.verdict(notify.Event{Stage: notify.StageVerdict, Report: g.snapshot()}) {
-		g.rep.warn("slack: %v", w)
+	c := *rep
+	c.Timeline, c.Preflight, c.Warnings = slices.Clone(c.Timeline), slices.Clone(c.Preflight), slices.Clone(c.Warnings)
+	for _, w := range r.teller.verdict(notify.Event{Stage: notify.StageVerdict, Report: &c}) {
+		r.warn(rep, "slack: %v", w)
 	}
-}
-
-// snapshot copies the report for the notifier, which reads it while the
-// run goes on appending.
-func (g *gateRun) snapshot() *gate.Report {
-	r := g.rep.report
-	r.Timeline, r.Preflight, r.Warnings = slices.Clone(r.Timeline), slices.Clone(r.Preflight), slices.Clone(r.Warnings)
-	return &r
 }
 
 // teller sends a run's progress in the background, so a slow or broken

@@ -6,7 +6,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // Options are the global settings after flag > environment precedence; the
@@ -93,16 +94,16 @@ func readOptions(c *cli.Context, env Env) (Options, error) {
 // resolveConfig builds the typed gate config: the gate file (if any) under
 // flags and environment, then defaults, then one validation of the result.
 // target is the TARGET argument, "" when not given.
-func resolveConfig(o Options, target string) (*gate.Config, error) {
-	cfg := &gate.Config{APIVersion: gate.APIVersion, Kind: gate.ConfigKind}
+func resolveConfig(o Options, target string) (*config.Config, error) {
+	cfg := &config.Config{APIVersion: config.APIVersion, Kind: config.Kind}
 	if o.ConfigFile != "" {
 		var err error
-		if cfg, err = gate.LoadFile(o.ConfigFile); err != nil {
+		if cfg, err = config.LoadFile(o.ConfigFile); err != nil {
 			return nil, configError(o.ConfigFile, err)
 		}
 	}
 	if target != "" {
-		t, err := gate.ParseTarget(target)
+		t, err := workload.ParseTarget(target)
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
@@ -112,7 +113,7 @@ func resolveConfig(o Options, target string) (*gate.Config, error) {
 		cfg.Target.Namespace = o.Namespace
 	}
 	if o.Timeout > 0 {
-		cfg.Timeout = gate.Duration{Duration: o.Timeout}
+		cfg.Timeout = config.Duration{Duration: o.Timeout}
 	}
 	if o.PrometheusURL != "" {
 		cfg.Analysis.Prometheus.URL = o.PrometheusURL
@@ -130,7 +131,7 @@ func resolveConfig(o Options, target string) (*gate.Config, error) {
 }
 
 func configError(file string, err error) error {
-	if ps, ok := err.(gate.Problems); ok {
+	if ps, ok := err.(config.Problems); ok {
 		msg := fmt.Sprintf("%s is not valid (%d problem", file, len(ps))
 		if len(ps) > 1 {
 			msg += "s"
@@ -146,13 +147,10 @@ func configError(file string, err error) error {
 
 // targetOf returns the configured target, or a usage error when neither the
 // TARGET argument nor the gate file names one.
-func targetOf(cfg *gate.Config) (gate.Target, error) {
-	if cfg.Target.Name == "" {
-		return gate.Target{}, usagef("no target: pass TARGET (e.g. deployment/api) or set target in the gate file")
+func targetOf(cfg *config.Config) (workload.Target, error) {
+	t, ok := cfg.TargetOf()
+	if !ok {
+		return t, usagef("no target: pass TARGET (e.g. deployment/api) or set target in the gate file")
 	}
-	kind := gate.KindDeployment
-	if cfg.Target.Kind != "" {
-		kind, _ = gate.ParseKind(cfg.Target.Kind) // validated
-	}
-	return gate.Target{Kind: kind, Name: cfg.Target.Name, Namespace: cfg.Target.Namespace}, nil
+	return t, nil
 }

@@ -12,19 +12,24 @@ import (
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/notify"
 	"github.com/rollgate/rollgate/promql"
 )
 
-// reporter prints a run as it happens and writes the final report. In text
-// mode progress goes to stdout; in json mode stdout carries only the final
-// report document, so progress goes to stderr.
+// reporter prints a run as it happens (it is the engine's Observer) and,
+// once the engine returned the report, renders it: the verdict line or the
+// JSON document, the report file, the CI files. In text mode progress goes
+// to stdout; in json mode stdout carries only the final report document,
+// so progress goes to stderr.
 type reporter struct {
 	opts   Options
 	stdout io.Writer
 	log    io.Writer
 	now    func() time.Time
 	live   *liveView // nil unless text output on a terminal
-	report gate.Report
 	// github and sections add what a CI log understands: masks,
 	// annotations, outputs, collapsible phases. Both are nil outside CI.
 	github   *ci.GitHub
@@ -32,9 +37,11 @@ type reporter struct {
 	// defaultReport is where the JSON report goes when --report names no
 	// file: a runner temp file under GitHub Actions, else nowhere.
 	defaultReport string
+	// teller tells Slack; nil when nobody is to be told.
+	teller *teller
 }
 
-func newReporter(command string, o Options, env Env, cfg *gate.Config, t gate.Target, stdout, stderr io.Writer) *reporter {
+func newReporter(command string, o Options, env Env, cfg *config.Config, t workload.Target, stdout, stderr io.Writer) *reporter {
 	r := &reporter{opts: o, stdout: stdout, log: stdout, now: time.Now}
 	if o.Output == OutputJSON {
 		r.log = stderr
@@ -47,13 +54,12 @@ func newReporter(command string, o Options, env Env, cfg *gate.Config, t gate.Ta
 	}
 	r.sections = ci.NewSections(r.log, getenv)
 	r.defaultReport = ci.DefaultReportPath(getenv, command, t)
-	r.report = gate.Report{Command: command, Target: t, DryRun: o.DryRun, StartedAt: r.now().UTC(), Timeline: []gate.Event{}}
 	return r
 }
 
 // secrets are the credentials rollgate reads from the environment variables
 // the resolved config names (gate file and flags alike).
-func secrets(cfg *gate.Config, env Env) []string {
+func secrets(cfg *config.Config, env Env) []string {
 	names := []string{cfg.Analysis.Prometheus.BearerTokenEnv}
 	if b := cfg.Analysis.Prometheus.BasicAuth; b != nil {
 		names = append(names, b.PasswordEnv)
@@ -70,68 +76,87 @@ func secrets(cfg *gate.Config, env Env) []string {
 	return out
 }
 
-// event records a timeline entry and prints it as one timestamped line.
-func (r *reporter) event(phase, format string, args ...any) {
-	e := gate.Event{At: r.now().UTC(), Phase: phase, Message: fmt.Sprintf(format, args...)}
-	r.report.Timeline = append(r.report.Timeline, e)
+// Event prints a timeline entry as one timestamped line.
+func (r *reporter) Event(e gate.Event) {
 	if r.live != nil {
 		r.live.clear()
 	}
-	r.sections.Enter(e.Phase, e.At)
+	r.sections.Enter(string(e.Phase), e.At)
 	fmt.Fprintf(r.log, "%s %-9s %s\n", e.At.Format("15:04:05"), e.Phase, e.Message)
 	if r.live != nil {
 		r.live.draw()
 	}
 }
 
-// measured feeds an analysis measurement to the live view, when there is one.
-func (r *reporter) measured(m promql.Measurement, intervals int) {
+// Measured feeds an analysis measurement to the live view, when there is one.
+func (r *reporter) Measured(m promql.Measurement, intervals int) {
 	if r.live != nil {
 		r.live.measure(m, intervals)
 	}
 }
 
-// snapshot feeds the live view, when there is one.
-func (r *reporter) snapshot(s gate.Snapshot) {
+// Snapshot feeds the live view, when there is one.
+func (r *reporter) Snapshot(s readiness.Snapshot) {
 	if r.live != nil {
 		r.live.update(s)
 	}
 }
 
-// finish records the outcome, prints the verdict and writes the reports. A
-// report that cannot be written is a runtime error unless the gate already
-// failed for a more important reason.
-func (r *reporter) finish(err error) error {
+// Stage tells Slack in the background; it never waits for Slack.
+func (r *reporter) Stage(st gate.Stage, rep *gate.Report) {
+	if r.teller != nil {
+		r.teller.progress(notify.Event{Stage: st, Report: rep})
+	}
+}
+
+// finish renders the report the engine returned: the verdict told to
+// Slack, the verdict line or JSON document, the report file and the CI
+// files. It returns what the exit status follows: err (trouble), a
+// non-zero verdict, or a report that could not be written.
+func (r *reporter) finish(rep *gate.Report, err error) error {
+	r.tellVerdict(rep)
 	if r.live != nil {
 		r.live.clear()
 		r.live = nil
 	}
-	now := r.now().UTC()
-	r.sections.Close(now) // the verdict stays outside the folded phases
-	r.report.Finish(err, now)
-	rep := &r.report
+	r.sections.Close(rep.FinishedAt) // the verdict stays outside the folded phases
 	r.github.Annotate(rep)
 	if r.opts.Output == OutputText {
 		fmt.Fprintf(r.stdout, "verdict: %s (exit %d) — %s\n", rep.Decision, rep.ExitCode, verdictText(rep))
-	} else if werr := writeJSON(r.stdout, rep); werr != nil && err == nil {
-		err = gate.Errorf(gate.ExitRuntime, "write report to stdout: %w", werr)
+	} else if werr := writeJSON(r.stdout, rep); werr != nil && err == nil && rep.ExitCode == 0 {
+		err = fmt.Errorf("write report to stdout: %w", werr)
 	}
 	reportPath := cmp.Or(r.opts.Report, r.defaultReport)
 	if reportPath != "" {
 		if werr := writeReportFile(reportPath, rep); werr != nil {
 			reportPath = ""
-			if err == nil {
+			if err == nil && rep.ExitCode == 0 {
 				err = werr
 			}
 		}
 	}
-	if werr := r.writeCI(rep, reportPath); werr != nil && err == nil {
+	if werr := r.writeCI(rep, reportPath); werr != nil && err == nil && rep.ExitCode == 0 {
 		err = werr
 	}
-	if err != nil && r.opts.Output == OutputText && rep.Reason == err.Error() {
+	printed := r.opts.Output == OutputText
+	switch {
+	case err != nil && printed && rep.Reason == err.Error():
 		return reported{err}
+	case err != nil:
+		return err
+	case rep.ExitCode != 0:
+		return &exitStatus{code: gate.ExitCode(rep.ExitCode), reason: rep.Reason, printed: printed}
 	}
-	return err
+	return nil
+}
+
+// warn records a trouble of the CLI's own (a Slack message that could not
+// be sent) on the finished report and prints it.
+func (r *reporter) warn(rep *gate.Report, format string, args ...any) {
+	e := gate.Event{At: r.now().UTC(), Phase: gate.PhaseWarning, Message: fmt.Sprintf(format, args...)}
+	rep.Warnings = append(rep.Warnings, e.Message)
+	rep.Timeline = append(rep.Timeline, e)
+	r.Event(e)
 }
 
 // writeCI writes the CI artefacts: the files asked for (--junit, --dotenv,
@@ -144,7 +169,7 @@ func (r *reporter) writeCI(rep *gate.Report, reportPath string) error {
 	}
 	files := ci.Files{JUnit: r.opts.JUnit, Dotenv: r.opts.Dotenv, Summary: r.opts.Summary}
 	if err := errors.Join(files.Write(rep), r.github.Publish(rep, reportPath)); err != nil {
-		return gate.Errorf(gate.ExitRuntime, "write CI reports: %w", err)
+		return fmt.Errorf("write CI reports: %w", err)
 	}
 	return nil
 }
@@ -155,8 +180,8 @@ type reported struct{ error }
 
 func (r reported) Unwrap() error { return r.error }
 
-// diagnosis prints what a person needs to fix a failed rollout.
-func (r *reporter) diagnosis(ds []gate.PodDiagnosis) {
+// Diagnosis prints what a person needs to fix a failed rollout.
+func (r *reporter) Diagnosis(ds []readiness.PodDiagnosis) {
 	for _, d := range ds {
 		fmt.Fprintf(r.log, "diagnosis %s\n", d.Object)
 		for _, p := range d.Problems {
@@ -191,14 +216,14 @@ func writeJSON(w io.Writer, v any) error {
 func writeReportFile(path string, rep *gate.Report) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return gate.Errorf(gate.ExitRuntime, "write report: %w", err)
+		return fmt.Errorf("write report: %w", err)
 	}
 	if err := writeJSON(f, rep); err != nil {
 		f.Close()
-		return gate.Errorf(gate.ExitRuntime, "write report %s: %w", path, err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return gate.Errorf(gate.ExitRuntime, "write report %s: %w", path, err)
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	return nil
 }

@@ -5,7 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 func validateCommand(env Env) *cli.Command {
@@ -35,12 +36,12 @@ func validateCommand(env Env) *cli.Command {
 	}
 }
 
-func summary(cfg *gate.Config) string {
+func summary(cfg *config.Config) string {
 	target := "target from the command line"
 	if cfg.Target.Name != "" {
 		kind := cfg.Target.Kind
 		if kind == "" {
-			kind = string(gate.KindDeployment)
+			kind = string(workload.KindDeployment)
 		}
 		target = fmt.Sprintf("%s %s", kind, cfg.Target.Name)
 		if cfg.Target.Namespace != "" {

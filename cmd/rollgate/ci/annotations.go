@@ -20,13 +20,13 @@ const MaxAnnotations = 10
 
 // annotationOrder is the phases by how much their failure matters once the
 // gate is over: a failed rollback first, the preflight's advice last.
-var annotationOrder = []string{PhaseAction, PhaseAnalysis, PhaseReadiness, PhaseQuota, PhasePreflight}
+var annotationOrder = []gate.Phase{PhaseAction, PhaseAnalysis, PhaseReadiness, PhaseQuota, PhasePreflight}
 
 // Annotations picks what deserves an annotation, most important first: the
 // verdict, then failures and errors, then inconclusive items, then
 // warnings; at most MaxAnnotations.
 func Annotations(rep *gate.Report) []Annotation {
-	byName := map[string]Phase{}
+	byName := map[gate.Phase]Phase{}
 	for _, p := range Phases(rep) {
 		byName[p.Name] = p
 	}
@@ -38,7 +38,7 @@ func Annotations(rep *gate.Report) []Annotation {
 		for _, name := range annotationOrder {
 			for _, it := range byName[name].Items {
 				if want(it) {
-					out = append(out, Annotation{Level: level, Title: name + ": " + it.Name, Message: cut(it.Message, 1000)})
+					out = append(out, Annotation{Level: level, Title: string(name) + ": " + it.Name, Message: cut(it.Message, 1000)})
 				}
 			}
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
 )
 
 const (
@@ -39,7 +39,7 @@ type line struct {
 // against the stable pods, and the threshold. Mermaid has no gaps, so an
 // interval without a value is drawn at the previous one and the legend
 // says how many were. ok is false when the check never measured a value.
-func Chart(t *gate.CheckTally) (block string, ok bool) {
+func Chart(t *analysis.CheckTally) (block string, ok bool) {
 	pts, at := bucket(Points(t), times(t), t.Min != nil && t.Max == nil)
 	canary, filled := fill(pts, func(p Point) *float64 { return p.Canary })
 	if canary == nil {
@@ -85,7 +85,7 @@ func Chart(t *gate.CheckTally) (block string, ok bool) {
 // thresholdLines are max and min as flat lines, else the baseline
 // comparison drawn over the stable values (stable × maxRatio, stable +
 // maxDelta).
-func thresholdLines(t *gate.CheckTally, stable []float64, n int) []line {
+func thresholdLines(t *analysis.CheckTally, stable []float64, n int) []line {
 	flat := func(v float64) []float64 {
 		out := make([]float64, n)
 		for i := range out {
@@ -123,7 +123,7 @@ func thresholdLines(t *gate.CheckTally, stable []float64, n int) []line {
 	return nil
 }
 
-func times(t *gate.CheckTally) []time.Time {
+func times(t *analysis.CheckTally) []time.Time {
 	out := make([]time.Time, len(t.Measurements))
 	for i, m := range t.Measurements {
 		out[i] = m.At

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -15,20 +16,14 @@ import (
 // none (an interrupted run), a failed analysis blames the checks that
 // failed an interval and an inconclusive one the checks that never passed.
 // A check that failed intervals within its limit still passed.
-func CheckVerdict(a *gate.AnalysisResult, t *gate.CheckTally) Verdict {
-	named, anyNamed := false, false
-	for _, c := range a.Checks {
-		if strings.HasPrefix(a.Rule, c.Name+" ") {
-			anyNamed = true
-			named = named || c == t
-		}
-	}
+func CheckVerdict(a *analysis.Result, t *analysis.CheckTally) Verdict {
+	named, anyNamed := a.Rule.Check == t.Name, a.Rule.Check != ""
 	switch a.Outcome {
-	case gate.AnalysisFailed:
+	case analysis.Failed:
 		if named || (!anyNamed && t.Failed > 0) {
 			return Failed
 		}
-	case gate.AnalysisInconclusive:
+	case analysis.Inconclusive:
 		if named || (!anyNamed && t.Passed == 0) {
 			if t.Errors > t.Inconclusive {
 				return Errored
@@ -48,8 +43,8 @@ func analysisItems(rep *gate.Report) []Item {
 	for _, t := range a.Checks {
 		v := CheckVerdict(a, t)
 		msg := t.Summary()
-		if v != Passed && strings.HasPrefix(a.Rule, t.Name+" ") {
-			msg = a.Rule
+		if v != Passed && a.Rule.Check == t.Name {
+			msg = a.Rule.Text
 		} else if m := lastNotPassed(t); v != Passed && m != nil {
 			msg = fmt.Sprintf("%s: %s", m.Outcome, m.Reason)
 		}
@@ -58,7 +53,7 @@ func analysisItems(rep *gate.Report) []Item {
 	return items
 }
 
-func lastNotPassed(t *gate.CheckTally) *promql.Measurement {
+func lastNotPassed(t *analysis.CheckTally) *promql.Measurement {
 	for i := len(t.Measurements) - 1; i >= 0; i-- {
 		if t.Measurements[i].Outcome != promql.Pass {
 			return &t.Measurements[i]
@@ -69,7 +64,7 @@ func lastNotPassed(t *gate.CheckTally) *promql.Measurement {
 
 // checkDetail explains a check: its threshold, its query and every
 // interval that did not pass.
-func checkDetail(t *gate.CheckTally) string {
+func checkDetail(t *analysis.CheckTally) string {
 	var b strings.Builder
 	if t.Threshold != "" {
 		fmt.Fprintf(&b, "threshold: %s\n", t.Threshold)
@@ -99,7 +94,7 @@ type Point struct {
 // Points reads each interval's canary and stable values. With several
 // series (series: each) the worst one counts: the lowest under a min-only
 // threshold, else the highest.
-func Points(t *gate.CheckTally) []Point {
+func Points(t *analysis.CheckTally) []Point {
 	lowIsBad := t.Min != nil && t.Max == nil
 	out := make([]Point, len(t.Measurements))
 	for i, m := range t.Measurements {
@@ -123,7 +118,7 @@ func worst(ss []promql.Sample, lowIsBad bool) *float64 {
 }
 
 // Last is the latest interval with a canary value, if any.
-func Last(t *gate.CheckTally) (Point, bool) {
+func Last(t *analysis.CheckTally) (Point, bool) {
 	ps := Points(t)
 	for i := len(ps) - 1; i >= 0; i-- {
 		if ps[i].Canary != nil {

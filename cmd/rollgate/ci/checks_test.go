@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/promql"
 )
 
-func tally(name string, outcomes ...promql.Outcome) *gate.CheckTally {
-	t := &gate.CheckTally{Name: name}
+func tally(name string, outcomes ...promql.Outcome) *analysis.CheckTally {
+	t := &analysis.CheckTally{Name: name}
 	for _, o := range outcomes {
 		t.Add(promql.Measurement{Outcome: o})
 	}
@@ -21,29 +21,33 @@ func TestCheckVerdict(t *testing.T) {
 	P, F, I, E := promql.Pass, promql.Fail, promql.Inconclusive, promql.Error
 	tests := []struct {
 		name    string
-		outcome string
+		outcome analysis.Outcome
 		rule    string
-		checks  []*gate.CheckTally
+		checks  []*analysis.CheckTally
 		want    []Verdict
 	}{
-		{"the check named by a failed analysis fails, the others pass", gate.AnalysisFailed, "b failed 2 of 2 intervals > failureLimit 1",
-			[]*gate.CheckTally{tally("a", P, F), tally("b", F, F)}, []Verdict{Passed, Failed}},
-		{"a failure within the limit still passes when the analysis passed", gate.AnalysisPassed, "a passed 1 of 2",
-			[]*gate.CheckTally{tally("a", P, F)}, []Verdict{Passed}},
-		{"a check whose name prefixes another's is not blamed for it", gate.AnalysisFailed, "error-rate failed 2 of 2 intervals > failureLimit 1",
-			[]*gate.CheckTally{tally("error", F, P), tally("error-rate", F, F)}, []Verdict{Passed, Failed}},
-		{"too little data is inconclusive: skipped", gate.AnalysisInconclusive, "a was inconclusive 2 of 2 intervals > inconclusiveLimit 1",
-			[]*gate.CheckTally{tally("a", I, I)}, []Verdict{Skipped}},
-		{"too many query errors is an error", gate.AnalysisInconclusive, "a had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
-			[]*gate.CheckTally{tally("a", E, E, E)}, []Verdict{Errored}},
-		{"an interrupted analysis blames the checks that never passed", gate.AnalysisInconclusive, "analysis interrupted",
-			[]*gate.CheckTally{tally("a", P), tally("b", I)}, []Verdict{Passed, Skipped}},
-		{"a failed analysis naming no check blames the checks that failed an interval", gate.AnalysisFailed, "",
-			[]*gate.CheckTally{tally("a", P), tally("b", F)}, []Verdict{Passed, Failed}},
+		{"the check named by a failed analysis fails, the others pass", analysis.Failed, "b failed 2 of 2 intervals > failureLimit 1",
+			[]*analysis.CheckTally{tally("a", P, F), tally("b", F, F)}, []Verdict{Passed, Failed}},
+		{"a failure within the limit still passes when the analysis passed", analysis.Passed, "a passed 1 of 2",
+			[]*analysis.CheckTally{tally("a", P, F)}, []Verdict{Passed}},
+		{"a check whose name prefixes another's is not blamed for it", analysis.Failed, "error-rate failed 2 of 2 intervals > failureLimit 1",
+			[]*analysis.CheckTally{tally("error", F, P), tally("error-rate", F, F)}, []Verdict{Passed, Failed}},
+		{"too little data is inconclusive: skipped", analysis.Inconclusive, "a was inconclusive 2 of 2 intervals > inconclusiveLimit 1",
+			[]*analysis.CheckTally{tally("a", I, I)}, []Verdict{Skipped}},
+		{"too many query errors is an error", analysis.Inconclusive, "a had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
+			[]*analysis.CheckTally{tally("a", E, E, E)}, []Verdict{Errored}},
+		{"an interrupted analysis blames the checks that never passed", analysis.Inconclusive, "analysis interrupted",
+			[]*analysis.CheckTally{tally("a", P), tally("b", I)}, []Verdict{Passed, Skipped}},
+		{"a failed analysis naming no check blames the checks that failed an interval", analysis.Failed, "",
+			[]*analysis.CheckTally{tally("a", P), tally("b", F)}, []Verdict{Passed, Failed}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &gate.AnalysisResult{Outcome: tt.outcome, Rule: tt.rule, Checks: tt.checks}
+			rule := analysis.Rule{Text: tt.rule}
+			if name, _, ok := strings.Cut(tt.rule, " "); ok && tt.rule != "analysis interrupted" {
+				rule.Check = name // the engine names the check whose limit fired
+			}
+			a := &analysis.Result{Outcome: tt.outcome, Rule: rule, Checks: tt.checks}
 			for i, c := range tt.checks {
 				if got := CheckVerdict(a, c); got != tt.want[i] {
 					t.Errorf("%s: %s, want %s", c.Name, got, tt.want[i])
@@ -77,25 +81,25 @@ func TestChart(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		tally *gate.CheckTally
+		tally *analysis.CheckTally
 		ok    bool
 		want  []string
 	}{
-		{"a max threshold is a flat red line after the canary", &gate.CheckTally{Name: "errors", Max: f(0.01), Measurements: series([]float64{0.001, 0.02}, nil)},
+		{"a max threshold is a flat red line after the canary", &analysis.CheckTally{Name: "errors", Max: f(0.01), Measurements: series([]float64{0.001, 0.02}, nil)},
 			true, []string{`x-axis "time (UTC)" ["10:00:00", "10:00:30"]`, "line [0.001, 0.02]\n    line [0.01, 0.01]", "🔵 canary · 🔴 max 0.01", `"plotColorPalette": "#2563eb, #dc2626"`}},
-		{"a ratio threshold follows the stable line", &gate.CheckTally{Name: "p99", MaxRatio: f(1.5), Measurements: series([]float64{3, 4}, []float64{2, 2})},
+		{"a ratio threshold follows the stable line", &analysis.CheckTally{Name: "p99", MaxRatio: f(1.5), Measurements: series([]float64{3, 4}, []float64{2, 2})},
 			true, []string{"line [3, 4]\n    line [2, 2]\n    line [3, 3]", "🔵 canary · 🟢 stable · 🔴 stable × 1.5"}},
-		{"a delta threshold adds to the stable line", &gate.CheckTally{Name: "d", MaxDelta: f(0.5), Measurements: series([]float64{1}, []float64{2})},
+		{"a delta threshold adds to the stable line", &analysis.CheckTally{Name: "d", MaxDelta: f(0.5), Measurements: series([]float64{1}, []float64{2})},
 			true, []string{"line [2.5]", "🔴 stable + 0.5"}},
-		{"gaps are drawn at the previous value and counted", &gate.CheckTally{Name: "gaps", Measurements: series([]float64{nan, 1, nan, 3}, nil)},
+		{"gaps are drawn at the previous value and counted", &analysis.CheckTally{Name: "gaps", Measurements: series([]float64{nan, 1, nan, 3}, nil)},
 			true, []string{"line [1, 1, 1, 3]", "(2 missing values drawn at the previous one)"}},
-		{"min and max both get lines, the second in orange", &gate.CheckTally{Name: "band", Max: f(10), Min: f(1), Measurements: series([]float64{5}, nil)},
+		{"min and max both get lines, the second in orange", &analysis.CheckTally{Name: "band", Max: f(10), Min: f(1), Measurements: series([]float64{5}, nil)},
 			true, []string{"🔴 max 10 · 🟠 min 1"}},
-		{"tiny values are plain decimals mermaid can parse", &gate.CheckTally{Name: "tiny", Measurements: series([]float64{0.00001234}, nil)},
+		{"tiny values are plain decimals mermaid can parse", &analysis.CheckTally{Name: "tiny", Measurements: series([]float64{0.00001234}, nil)},
 			true, []string{"line [0.00001234]"}},
-		{"a long run is drawn in buckets at their worst value, counting intervals", &gate.CheckTally{Name: "long", Max: f(5), Measurements: series(many, nil)},
+		{"a long run is drawn in buckets at their worst value, counting intervals", &analysis.CheckTally{Name: "long", Max: f(5), Measurements: series(many, nil)},
 			true, []string{`x-axis "interval from 10:00:00 UTC" 1 --> 84`, "line [2, 5, 8, 9, 4,", "(250 intervals, drawn in 84 buckets at their worst value)"}},
-		{"a check that never measured a value has no chart", &gate.CheckTally{Name: "down", Measurements: series([]float64{nan, nan}, nil)}, false, nil},
+		{"a check that never measured a value has no chart", &analysis.CheckTally{Name: "down", Measurements: series([]float64{nan, nan}, nil)}, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,8 +118,8 @@ func TestChart(t *testing.T) {
 
 func TestPointsTakeTheWorstOfSeveralSeries(t *testing.T) {
 	m := promql.Measurement{Canary: samples(97, 99.5, math.NaN())}
-	high := Points(&gate.CheckTally{Max: f(1), Measurements: []promql.Measurement{m}})
-	low := Points(&gate.CheckTally{Min: f(99), Measurements: []promql.Measurement{m}})
+	high := Points(&analysis.CheckTally{Max: f(1), Measurements: []promql.Measurement{m}})
+	low := Points(&analysis.CheckTally{Min: f(99), Measurements: []promql.Measurement{m}})
 	if *high[0].Canary != 99.5 || *low[0].Canary != 97 {
 		t.Errorf("worst under max %v, under min %v; want 99.5 and 97", *high[0].Canary, *low[0].Canary)
 	}

@@ -40,10 +40,10 @@ func Dotenv(rep *gate.Report) []byte {
 		vals["ROLLGATE_STABLE_REVISION"] = fmt.Sprint(p.Stable.Revision)
 	}
 	if rep.Analysis != nil {
-		vals["ROLLGATE_ANALYSIS"] = rep.Analysis.Outcome
+		vals["ROLLGATE_ANALYSIS"] = string(rep.Analysis.Outcome)
 	}
 	if rep.Action != nil {
-		vals["ROLLGATE_ACTION"] = rep.Action.Action
+		vals["ROLLGATE_ACTION"] = string(rep.Action.Action)
 	}
 	var b strings.Builder
 	for _, k := range DotenvKeys {

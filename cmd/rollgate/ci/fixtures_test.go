@@ -6,7 +6,11 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/gate/quota"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 	"github.com/rollgate/rollgate/promql"
 )
 
@@ -25,25 +29,25 @@ func samples(vs ...float64) []promql.Sample {
 }
 
 func ev(sec int, phase, msg string) gate.Event {
-	return gate.Event{At: at(sec), Phase: phase, Message: msg}
+	return gate.Event{At: at(sec), Phase: gate.Phase(phase), Message: msg}
 }
 
-var api = gate.Target{Kind: gate.KindDeployment, Name: "api", Namespace: "shop"}
+var api = workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: "shop"}
 
-var pin = &gate.Pin{Revision: 4, TemplateHash: "5d8f7c9b4", Images: []string{"app=shop/api:v4"},
-	Stable: &gate.Stable{ReplicaSet: "api-6c9d8e7f5", Revision: 3, TemplateHash: "6c9d8e7f5", Images: []string{"app=shop/api:v3"}}}
+var pin = &workload.Pin{Revision: 4, TemplateHash: "5d8f7c9b4", Images: []string{"app=shop/api:v4"},
+	Stable: &workload.Stable{ReplicaSet: "api-6c9d8e7f5", Revision: 3, TemplateHash: "6c9d8e7f5", Images: []string{"app=shop/api:v3"}}}
 
 // rolledBack is a run whose error rate broke its threshold: the analysis
 // failed and the Deployment was rolled back; the latency check compared
 // against the stable pods and passed despite one inconclusive interval.
 func rolledBack() *gate.Report {
-	errorRate := &gate.CheckTally{Name: "error-rate", Threshold: "<= 0.01", Max: f(0.01), Passed: 1, Failed: 2,
+	errorRate := &analysis.CheckTally{Name: "error-rate", Threshold: "<= 0.01", Max: f(0.01), Passed: 1, Failed: 2,
 		Measurements: []promql.Measurement{
 			{Check: "error-rate", At: at(60), Outcome: promql.Pass, Reason: "0.002 <= max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.002)},
 			{Check: "error-rate", At: at(90), Outcome: promql.Fail, Reason: "0.034 > max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.034)},
 			{Check: "error-rate", At: at(120), Outcome: promql.Fail, Reason: "0.05 > max 0.01", Query: `sum(rate(errors{pod=~"api-5d8f7c9b4-.*"}[1m]))`, Canary: samples(0.05)},
 		}}
-	latency := &gate.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2", MaxRatio: f(1.2), Passed: 2, Inconclusive: 1,
+	latency := &analysis.CheckTally{Name: "p99-vs-stable", Threshold: "ratio <= 1.2", MaxRatio: f(1.2), Passed: 2, Inconclusive: 1,
 		Measurements: []promql.Measurement{
 			{Check: "p99-vs-stable", At: at(60), Outcome: promql.Pass, Reason: "canary 0.21 / stable 0.2 = 1.05 <= maxRatio 1.2", Query: "q", Baseline: "b", Canary: samples(0.21), Stable: samples(0.2)},
 			{Check: "p99-vs-stable", At: at(90), Outcome: promql.Inconclusive, Reason: "baseline returned no series (stable pods without traffic?)", Query: "q", Baseline: "b", Canary: samples(0.22)},
@@ -63,11 +67,11 @@ func rolledBack() *gate.Report {
 			ev(121, "action", "rolled back to revision 3"),
 		},
 		Quota:     &quota.Result{NotEvaluated: []quota.NotEvaluated{{Quota: "shop/batch", Reason: "scope PriorityClass with operator Exists"}}},
-		Preflight: []gate.Finding{{Rule: "missingPDB", Level: gate.LevelWarn, Message: "no PodDisruptionBudget selects the pods", Fix: "add a PodDisruptionBudget"}},
-		Readiness: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: `deployment "api" successfully rolled out`}, Pin: pin},
-		Analysis:  &gate.AnalysisResult{Outcome: gate.AnalysisFailed, Rule: "error-rate failed 2 of 3 intervals > failureLimit 1", Checks: []*gate.CheckTally{errorRate, latency}},
+		Preflight: []preflight.Finding{{Rule: "missingPDB", Level: preflight.LevelWarn, Message: "no PodDisruptionBudget selects the pods", Fix: "add a PodDisruptionBudget"}},
+		Readiness: &readiness.Result{Progress: workload.Progress{Done: true, Message: `deployment "api" successfully rolled out`}, Pin: pin},
+		Analysis:  &analysis.Result{Outcome: analysis.Failed, Rule: analysis.Rule{Check: "error-rate", Limit: analysis.RuleFailureLimit, Count: 2, Intervals: 3, Threshold: 1, Text: "error-rate failed 2 of 3 intervals > failureLimit 1"}, Checks: []*analysis.CheckTally{errorRate, latency}},
 		Action: &gate.ActionResult{Action: "rollback", Applied: true, Message: "rolled back to revision 3 (app=shop/api:v3)",
-			Verify: &gate.ReadinessResult{Progress: gate.Progress{Done: true, Message: "successfully rolled out"}}},
+			Verify: &readiness.Result{Progress: workload.Progress{Done: true, Message: "successfully rolled out"}}},
 		Warnings: []string{"slack: chat.postMessage: channel_not_found"},
 	}
 }
@@ -76,9 +80,9 @@ func rolledBack() *gate.Report {
 // diagnosis, after a quota preflight with a shortfall-free result.
 func doomed() *gate.Report {
 	exit := int32(1)
-	crash := gate.PodProblem{Pod: "api-5d8f7c9b4-xk2pq", Container: "app", Reason: "CrashLoopBackOff", Message: "back-off 20s restarting failed container",
+	crash := readiness.PodProblem{Pod: "api-5d8f7c9b4-xk2pq", Container: "app", Reason: "CrashLoopBackOff", Message: "back-off 20s restarting failed container",
 		ExitCode: &exit, Restarts: 3, Doomed: true}
-	pending := gate.PodProblem{Pod: "api-5d8f7c9b4-m7wq9", Reason: "Unschedulable", Message: "0/3 nodes are available: 3 Insufficient cpu."}
+	pending := readiness.PodProblem{Pod: "api-5d8f7c9b4-m7wq9", Reason: "Unschedulable", Message: "0/3 nodes are available: 3 Insufficient cpu."}
 	return &gate.Report{Command: "check", Target: api, Decision: "failed", ExitCode: 1,
 		Reason:    "deployment shop/api revision 4 failed: pod api-5d8f7c9b4-xk2pq container app: CrashLoopBackOff (exit code 1), 3 restarts",
 		StartedAt: t0, FinishedAt: at(40),
@@ -90,11 +94,11 @@ func doomed() *gate.Report {
 			ev(39, "readiness", "pod api-5d8f7c9b4-xk2pq container app: CrashLoopBackOff | exit code 1"),
 		},
 		Quota: &quota.Result{},
-		Readiness: &gate.ReadinessResult{Progress: gate.Progress{Message: "0 of 3 updated replicas are available"}, Pin: pin,
-			Problems: []gate.PodProblem{crash, pending},
-			Diagnosis: []gate.PodDiagnosis{
+		Readiness: &readiness.Result{Progress: workload.Progress{Message: "0 of 3 updated replicas are available"}, Pin: pin,
+			Problems: []readiness.PodProblem{crash, pending},
+			Diagnosis: []readiness.PodDiagnosis{
 				{Object: "replicaset/api-5d8f7c9b4", Events: []string{"Normal SuccessfulCreate: Created pod: api-5d8f7c9b4-xk2pq"}},
-				{Object: "pod/api-5d8f7c9b4-xk2pq", Problems: []gate.PodProblem{crash}, Events: []string{"Warning BackOff: Back-off restarting failed container app"},
+				{Object: "pod/api-5d8f7c9b4-xk2pq", Problems: []readiness.PodProblem{crash}, Events: []string{"Warning BackOff: Back-off restarting failed container app"},
 					Logs: []string{"panic: DATABASE_URL is not set", "```not a fence```"}},
 			}},
 	}
@@ -104,13 +108,13 @@ func doomed() *gate.Report {
 // passed for errors is an error, the one short of samples inconclusive.
 func held() *gate.Report {
 	down := "query failed: dial tcp 10.0.0.9:9090: connect: connection refused"
-	up := &gate.CheckTally{Name: "success-rate", Threshold: ">= 99", Min: f(99), Errors: 3, ConsecutiveErrors: 3,
+	up := &analysis.CheckTally{Name: "success-rate", Threshold: ">= 99", Min: f(99), Errors: 3, ConsecutiveErrors: 3,
 		Measurements: []promql.Measurement{
 			{Check: "success-rate", At: at(0), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
 			{Check: "success-rate", At: at(30), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
 			{Check: "success-rate", At: at(60), Outcome: promql.Error, Reason: down, Canary: []promql.Sample{}},
 		}}
-	p99 := &gate.CheckTally{Name: "latency-p99", Threshold: "<= 300", Max: f(300), Passed: 1, Inconclusive: 2,
+	p99 := &analysis.CheckTally{Name: "latency-p99", Threshold: "<= 300", Max: f(300), Passed: 1, Inconclusive: 2,
 		Measurements: []promql.Measurement{
 			{Check: "latency-p99", At: at(0), Outcome: promql.Pass, Reason: "212 <= max 300", Canary: samples(212)},
 			{Check: "latency-p99", At: at(30), Outcome: promql.Inconclusive, Reason: "only 12 samples, minSamples 100: not enough data", Canary: samples(250)},
@@ -120,8 +124,8 @@ func held() *gate.Report {
 		Reason:    "analysis inconclusive: success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
 		StartedAt: t0, FinishedAt: at(61),
 		Timeline: []gate.Event{ev(0, "resolve", "deployment/api: revision 4"), ev(0, "analysis", "success-rate ERROR: "+down)},
-		Analysis: &gate.AnalysisResult{Outcome: gate.AnalysisInconclusive, Rule: "success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)",
-			Checks: []*gate.CheckTally{up, p99}},
+		Analysis: &analysis.Result{Outcome: analysis.Inconclusive, Rule: analysis.Rule{Check: "success-rate", Limit: analysis.RuleConsecutiveErrorLimit, Count: 3, Intervals: 3, Threshold: 2, Text: "success-rate had 3 consecutive query errors > consecutiveErrorLimit 2 (is Prometheus reachable?)"},
+			Checks: []*analysis.CheckTally{up, p99}},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // GitHubOutputs are the step outputs Publish writes; action.yml maps them.
@@ -145,7 +146,7 @@ func fileSize(path string) int64 {
 // --report names no file, so the report output always points at one: the
 // runner's temporary directory, one file per command and target. It is ""
 // elsewhere.
-func DefaultReportPath(getenv func(string) string, command string, t gate.Target) string {
+func DefaultReportPath(getenv func(string) string, command string, t workload.Target) string {
 	dir := getenv("RUNNER_TEMP")
 	if !OnGitHub(getenv) || dir == "" {
 		return ""

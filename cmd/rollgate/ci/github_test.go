@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/test/golden"
 )
 
@@ -66,7 +66,7 @@ func TestGitHubWithoutRunnerFiles(t *testing.T) {
 func TestAnnotationsPutTheVerdictFirstAndStopAtTen(t *testing.T) {
 	rep := rolledBack()
 	for i := range 20 {
-		rep.Preflight = append(rep.Preflight, gate.Finding{Rule: fmt.Sprintf("rule%d", i), Level: gate.LevelFail, Message: "bad", Fix: "fix"})
+		rep.Preflight = append(rep.Preflight, preflight.Finding{Rule: fmt.Sprintf("rule%d", i), Level: preflight.LevelFail, Message: "bad", Fix: "fix"})
 	}
 	as := Annotations(rep)
 	if len(as) != MaxAnnotations {

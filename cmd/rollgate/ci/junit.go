@@ -63,7 +63,7 @@ func JUnit(rep *gate.Report) ([]byte, error) {
 	doc := junitSuites{Name: fmt.Sprintf("rollgate %s %s", rep.Command, rep.Target),
 		junitCounts: countsOf(Count(phases...), rep.FinishedAt.Sub(rep.StartedAt))}
 	for _, p := range phases {
-		s := junitSuite{Name: p.Name, junitCounts: countsOf(Count(p), p.Took)}
+		s := junitSuite{Name: string(p.Name), junitCounts: countsOf(Count(p), p.Took)}
 		if start := p.Start; !start.IsZero() || !rep.StartedAt.IsZero() {
 			if start.IsZero() {
 				start = rep.StartedAt
@@ -71,7 +71,7 @@ func JUnit(rep *gate.Report) ([]byte, error) {
 			s.Timestamp = start.UTC().Format("2006-01-02T15:04:05")
 		}
 		for _, it := range p.Items {
-			s.Cases = append(s.Cases, junitCaseOf(p.Name, it))
+			s.Cases = append(s.Cases, junitCaseOf(string(p.Name), it))
 		}
 		doc.Suites = append(doc.Suites, s)
 	}

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/preflight"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
 )
 
 // Verdict is how one item of a report came out, in the terms every CI
@@ -30,7 +33,7 @@ func (v Verdict) String() string {
 
 // Phase is one phase of a gate as the CI artefacts show it.
 type Phase struct {
-	Name  string
+	Name  gate.Phase
 	Items []Item
 	// Start and Took are when the phase began and how long it ran, from
 	// the timeline; zero when unknown.
@@ -53,19 +56,19 @@ type Item struct {
 
 // Phase names, in the order a gate runs them.
 const (
-	PhasePreflight = "preflight"
-	PhaseQuota     = "quota"
-	PhaseReadiness = "readiness"
-	PhaseAnalysis  = "analysis"
-	PhaseAction    = "action"
-	PhaseGate      = "gate" // the verdict itself, so an early error still shows
+	PhasePreflight            = gate.PhasePreflight
+	PhaseQuota                = gate.PhaseQuota
+	PhaseReadiness            = gate.PhaseReadiness
+	PhaseAnalysis             = gate.PhaseAnalysis
+	PhaseAction               = gate.PhaseAction
+	PhaseGate      gate.Phase = "gate" // the verdict itself, so an early error still shows
 )
 
 // Phases judges every item of a report, phase by phase. Phases that did not
 // run are left out; the gate's own verdict is always last.
 func Phases(rep *gate.Report) []Phase {
 	var out []Phase
-	add := func(name string, items []Item) {
+	add := func(name gate.Phase, items []Item) {
 		if len(items) > 0 {
 			start, took := phaseSpan(rep, name)
 			out = append(out, Phase{Name: name, Items: items, Start: start, Took: took})
@@ -111,9 +114,9 @@ func preflightItems(rep *gate.Report) []Item {
 		}
 		it := Item{Name: name, Message: f.Message + " (fix: " + f.Fix + ")"}
 		switch f.Level {
-		case gate.LevelFail:
+		case preflight.LevelFail:
 			it.Verdict = Failed
-		case gate.LevelWarn:
+		case preflight.LevelWarn:
 			it.Warn = true
 		}
 		items = append(items, it)
@@ -154,7 +157,7 @@ func readinessItems(rep *gate.Report) []Item {
 	}
 	done := Item{Name: "rollout completes", Message: r.Progress.Message}
 	switch {
-	case r.Outcome == gate.RolloutInconclusive:
+	case r.Progress.Outcome == workload.OutcomeInconclusive:
 		done.Verdict = Skipped
 	case r.Progress.Failed || !r.Progress.Done:
 		done.Verdict = Failed
@@ -162,7 +165,7 @@ func readinessItems(rep *gate.Report) []Item {
 			done.Message = "not complete: " + r.Progress.Message
 		}
 	}
-	diag := map[string]gate.PodDiagnosis{}
+	diag := map[string]readiness.PodDiagnosis{}
 	var rsEvents []string
 	for _, d := range r.Diagnosis {
 		diag[d.Object] = d
@@ -185,7 +188,7 @@ func readinessItems(rep *gate.Report) []Item {
 	return items
 }
 
-func diagnosisText(d gate.PodDiagnosis) string {
+func diagnosisText(d readiness.PodDiagnosis) string {
 	if d.Object == "" {
 		return ""
 	}
@@ -208,7 +211,7 @@ func actionItems(rep *gate.Report) []Item {
 	if a == nil {
 		return nil
 	}
-	it := Item{Name: a.Action, Message: a.Message}
+	it := Item{Name: string(a.Action), Message: a.Message}
 	if !a.Applied && a.Message == "" {
 		it.Message = "not applied"
 	}
@@ -223,7 +226,7 @@ func actionItems(rep *gate.Report) []Item {
 }
 
 // ranPhase reports whether the timeline has an event of the phase.
-func ranPhase(rep *gate.Report, phase string) bool {
+func ranPhase(rep *gate.Report, phase gate.Phase) bool {
 	for _, e := range rep.Timeline {
 		if e.Phase == phase {
 			return true
@@ -234,7 +237,7 @@ func ranPhase(rep *gate.Report, phase string) bool {
 
 // phaseSpan is the phase's first event and the time from it to the first
 // event of a later, different phase (or the end of the run).
-func phaseSpan(rep *gate.Report, phase string) (start time.Time, took time.Duration) {
+func phaseSpan(rep *gate.Report, phase gate.Phase) (start time.Time, took time.Duration) {
 	for _, e := range rep.Timeline {
 		switch {
 		case e.Phase == phase && start.IsZero():
@@ -261,7 +264,7 @@ func Revision(rep *gate.Report) string {
 	return ""
 }
 
-func pinOf(rep *gate.Report) *gate.Pin {
+func pinOf(rep *gate.Report) *workload.Pin {
 	if rep.Pin != nil {
 		return rep.Pin
 	}

@@ -147,8 +147,8 @@ func checksSection(rep *gate.Report) section {
 		s.items = append(s.items, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n", code(t.Name), value, stable, cell(threshold),
 			t.Summary(), mark(Item{Verdict: CheckVerdict(a, t)})))
 	}
-	if a.Rule != "" {
-		s.tail = fmt.Sprintf("\nAnalysis **%s**: %s\n", a.Outcome, cell(a.Rule))
+	if a.Rule.Text != "" {
+		s.tail = fmt.Sprintf("\nAnalysis **%s**: %s\n", a.Outcome, cell(a.Rule.Text))
 	}
 	return s
 }
@@ -224,7 +224,7 @@ func timelineSection(rep *gate.Report) section {
 		head: fmt.Sprintf("\n### Timeline\n\n<details%s><summary>%s</summary>\n\n| time (UTC) | phase | event |\n|---|---|---|\n", open, plural(len(rep.Timeline), "event")),
 		tail: "\n</details>\n"}
 	for _, e := range rep.Timeline {
-		s.items = append(s.items, fmt.Sprintf("| %s | %s | %s |\n", e.At.UTC().Format("15:04:05"), cell(e.Phase), cell(cut(e.Message, 2000))))
+		s.items = append(s.items, fmt.Sprintf("| %s | %s | %s |\n", e.At.UTC().Format("15:04:05"), cell(string(e.Phase)), cell(cut(e.Message, 2000))))
 	}
 	return s
 }

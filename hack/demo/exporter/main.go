@@ -25,7 +25,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/readiness"
 	"github.com/rollgate/rollgate/test/fakeapp"
 )
 
@@ -55,7 +55,7 @@ func run(ctx context.Context, ns, selector, listen string) error {
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }))
 	update := func(obj any) {
 		if p, ok := obj.(*corev1.Pod); ok {
-			if gate.PodReady(p) && p.DeletionTimestamp == nil {
+			if readiness.PodReady(p) && p.DeletionTimestamp == nil {
 				exp.Set(p.Namespace, p.Name, profileOf(p))
 			} else {
 				exp.Delete(p.Namespace, p.Name)

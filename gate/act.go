@@ -1,0 +1,144 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
+)
+
+// actBudget bounds the patches of an action; verifying a rollback gets
+// readiness.progressTimeout on top.
+const actBudget = 30 * time.Second
+
+// act applies the policy to the verdict, verifies a rollback, and records
+// the outcome with its exit code. The error is trouble only.
+func (r *run) act(ctx context.Context, v Verdict, why string) error {
+	plan := PlanFor(v, r.s.Policy)
+	r.event(PhaseDecide, "%s → %s (policy for %s)", why, plan.Action, v)
+	// A cancelled job still gets its onCancel action: the signal ended the
+	// waiting, not the acting.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actBudget)
+	defer cancel()
+	if err := r.stillPinned(actx); err != nil {
+		return err
+	}
+	if r.lock != nil {
+		if err := r.lock.Lost(); err != nil {
+			return fmt.Errorf("%s; not acting: the lock on %s could not be renewed, another gate may hold it now: %w", why, r.s.Target, err)
+		}
+	}
+	res, err := r.apply(actx, plan.Action)
+	r.rep.Action, r.rep.Decision = &res, plan.Decision
+	if err == nil && res.Applied && v != VerdictCancelled {
+		err = r.verify(ctx, &res)
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("%w: %s; %s; cancelled while verifying it: not verified", ErrCancelled, why, res.Message)
+		}
+	}
+	if err != nil {
+		res.Error = err.Error()
+		r.rep.Decision = DecisionError
+		return fmt.Errorf("%s; %s FAILED, the workload is as reported: %w", why, plan.Action, err)
+	}
+	r.rep.ExitCode, r.rep.Reason = int(plan.Code), why+"; "+res.Message
+	return nil
+}
+
+// stillPinned refuses to act on a revision that is no longer the one under
+// gate: a newer deploy supersedes the gate (exit 6) and is left alone.
+func (r *run) stillPinned(ctx context.Context) error {
+	if r.pin == nil {
+		return nil
+	}
+	_, now, err := workload.CurrentPin(ctx, r.w)
+	if err != nil {
+		return err
+	}
+	if now.TemplateHash != r.pin.TemplateHash || now.Revision > r.pin.Revision {
+		return fmt.Errorf("%w: %s moved to revision %d (pod-template-hash %s) while revision %d was under gate; nothing was changed",
+			workload.ErrSuperseded, r.s.Target, now.Revision, now.TemplateHash, r.pin.Revision)
+	}
+	return nil
+}
+
+// apply performs one action on the workload and shows what it did.
+func (r *run) apply(ctx context.Context, a workload.Action) (ActionResult, error) {
+	var (
+		c   workload.Change
+		err error
+	)
+	switch a {
+	case workload.ActionNone:
+		c = workload.Change{Action: a, Message: fmt.Sprintf("policy: leave %s as it is", r.s.Target)}
+	case workload.ActionHold:
+		c, err = r.w.Hold(ctx, r.s.DryRun)
+	case workload.ActionPromote:
+		c, err = r.w.Promote(ctx, r.pin, false, r.s.DryRun)
+	default:
+		c, err = r.w.Rollback(ctx, r.pin, r.restore, r.s.DryRun)
+	}
+	res := resultOf(c)
+	if a == workload.ActionHold {
+		res.Commands = r.followUps()
+	}
+	r.show(res)
+	return res, err
+}
+
+// show puts an action's message and follow-ups on the timeline.
+func (r *run) show(res ActionResult) {
+	if res.Message != "" {
+		r.event(Phase(res.Action), "%s", res.Message)
+	}
+	for _, c := range res.Commands {
+		r.event(PhaseNext, "%s", c)
+	}
+}
+
+// verify watches the workload after a rollback or abort until it serves
+// the restored version, and after a promote that resumed a Deployment.
+func (r *run) verify(ctx context.Context, res *ActionResult) error {
+	switch res.Action {
+	case workload.ActionRollback, workload.ActionPromote, workload.ActionPromoteFull, workload.ActionRetry, workload.ActionAbort:
+	default:
+		return nil
+	}
+	r.event(PhaseVerify, "watching %s until it is ready after the %s", r.s.Target, res.Action)
+	vctx, cancel := r.progressClock(ctx)
+	defer cancel()
+	vr, err := r.watchVerify(vctx, res.Action)
+	res.Verify = &vr
+	r.obs.Diagnosis(vr.Diagnosis)
+	if err == nil && vr.Verdict != readiness.Ready {
+		err = fmt.Errorf("%s", vr.Reason)
+	}
+	if err != nil {
+		return fmt.Errorf("the %s did not become healthy: %w", res.Action, err)
+	}
+	res.Message += "; verified: " + vr.Progress.Message
+	return nil
+}
+
+// watchVerify waits for what the action should bring: the stable pods
+// again after an abort, otherwise a completed rollout.
+func (r *run) watchVerify(ctx context.Context, a workload.Action) (readiness.Result, error) {
+	if stable := r.w.VerifyStable(); a == workload.ActionAbort && stable != nil {
+		p, err := stable(ctx)
+		res := readiness.Result{Progress: p, Verdict: readiness.Ready}
+		if !p.Done {
+			res.Verdict = readiness.TimedOut
+			res.Reason = p.Message
+		}
+		return res, err
+	}
+	h := readiness.Hooks{Now: r.e.Now, Event: func(_, msg string) {
+		r.event(PhaseVerify, "%s", strings.Replace(msg, "under gate: ", "now: ", 1))
+	}}
+	return readiness.Watch(ctx, r.e.Cluster, r.w, r.s.Readiness, h, nil)
+}
+
+func upper(s string) string { return strings.ToUpper(s) }

@@ -1,0 +1,187 @@
+// Package analysis is the metric phase: every interval it renders and
+// evaluates each check's Prometheus queries (promql judges one
+// measurement), counts the outcomes against the failure, inconclusive and
+// consecutive-error limits, and ends with a Result whose Rule says, as
+// data, what decided it.
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rollgate/rollgate/promql"
+)
+
+// Settings are the analysis as resolved from the gate file and flags.
+type Settings struct {
+	InitialDelay time.Duration
+	Interval     time.Duration
+	// Duration / Interval intervals are measured unless Count is set.
+	Duration time.Duration
+	Count    int
+	Limits   Limits
+	// Vars are the gate file's own template variables.
+	Vars   map[string]string
+	Checks []Check
+}
+
+// Intervals is how many measurements a live analysis makes.
+func (s Settings) Intervals() int { return s.intervals(time.Time{}, time.Time{}) }
+
+// intervals is how many measurements a run makes: count, or duration /
+// interval, or for a replay as many as fit between from and to.
+func (s Settings) intervals(from, to time.Time) int {
+	if !from.IsZero() {
+		return int(to.Sub(from)/s.Interval) + 1
+	}
+	if s.Count > 0 {
+		return s.Count
+	}
+	return max(1, int(s.Duration/s.Interval))
+}
+
+// Length says how long the analysis runs, for people.
+func (s Settings) Length() string {
+	if s.Count > 0 {
+		return fmt.Sprintf("%d intervals", s.Count)
+	}
+	return "for " + s.Duration.String()
+}
+
+// HasBaseline says whether a check compares with the stable pods.
+func (s Settings) HasBaseline() bool {
+	for _, c := range s.Checks {
+		if c.Baseline != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is the outcome of the metric phase, with every measurement.
+type Result struct {
+	Outcome Outcome       `json:"outcome"`
+	Rule    Rule          `json:"rule"`
+	Checks  []*CheckTally `json:"checks"`
+}
+
+// ErrInvalidCheck marks a check that cannot be rendered (a template
+// naming an unknown variable): bad input.
+var ErrInvalidCheck = errors.New("invalid check")
+
+// Options configure one analysis run.
+type Options struct {
+	Querier promql.Querier
+	Vars    promql.Vars
+	// Observe receives each measurement as it is made.
+	Observe func(promql.Measurement)
+	// From and To replay a past window: measurements at From, From +
+	// interval, ... up to To, without waiting. Zero From means live.
+	From, To time.Time
+	// BaselineAt, when set, evaluates the baseline queries at that instant
+	// instead of each interval's: after a Deployment's full rollout the
+	// stable pods are gone, and the moment the rollout began is when they
+	// last served all traffic.
+	BaselineAt time.Time
+	Now        func() time.Time
+}
+
+// Analyze evaluates every check each interval until a limit is exceeded or
+// the intervals run out. An error is trouble (a check that cannot be
+// rendered) or the context ending (wrapping its cause); the outcome so far
+// is returned with it.
+func Analyze(ctx context.Context, s Settings, o Options) (Result, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	specs := make([]promql.Spec, len(s.Checks))
+	tallies := make([]*CheckTally, len(s.Checks))
+	for i, c := range s.Checks {
+		sp, err := c.Spec(o.Vars, s.Vars)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: analysis.checks[%d] (%s): %v", ErrInvalidCheck, i, c.Name, err)
+		}
+		specs[i] = sp
+		tallies[i] = &CheckTally{Name: c.Name, Threshold: threshold(sp), Measurements: []promql.Measurement{},
+			Max: sp.Max, Min: sp.Min, MaxRatio: sp.MaxRatio, MaxDelta: sp.MaxDelta}
+	}
+	n := s.intervals(o.From, o.To)
+	start := o.Now().Add(s.InitialDelay)
+	if !o.From.IsZero() {
+		start = o.From
+	}
+	res := Result{Checks: tallies}
+	for i := 0; i < n; i++ {
+		at := start.Add(time.Duration(i) * s.Interval)
+		if o.From.IsZero() {
+			if err := sleepUntil(ctx, at, o.Now); err != nil {
+				res.Outcome = Inconclusive
+				res.Rule = Rule{Limit: RuleInterrupted, Intervals: i, Text: "analysis interrupted"}
+				return res, fmt.Errorf("analysis stopped after %d of %d intervals: %w", i, n, context.Cause(ctx))
+			}
+		}
+		for j, sp := range specs {
+			m := measure(ctx, o.Querier, sp, at, o.BaselineAt)
+			tallies[j].Add(m)
+			if o.Observe != nil {
+				o.Observe(m)
+			}
+		}
+		if outcome, rule := Decide(tallies, s.Limits, i == n-1); outcome != "" {
+			res.Outcome, res.Rule = outcome, rule
+			return res, nil
+		}
+	}
+	res.Outcome, res.Rule = Decide(tallies, s.Limits, true)
+	return res, nil
+}
+
+// threshold describes a rendered check's limits the way a person reads
+// them; ready-made checks have their defaults filled in by then.
+func threshold(s promql.Spec) string {
+	var parts []string
+	for _, l := range []struct {
+		v    *float64
+		desc string
+	}{{s.Min, ">= "}, {s.Max, "<= "}, {s.MaxRatio, "ratio <= "}, {s.MaxDelta, "delta <= "}} {
+		if l.v != nil {
+			parts = append(parts, l.desc+strconv.FormatFloat(*l.v, 'g', -1, 64))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sleepUntil(ctx context.Context, at time.Time, now func() time.Time) error {
+	d := at.Sub(now())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// measure runs one check's queries at one instant and judges them.
+func measure(ctx context.Context, q promql.Querier, s promql.Spec, at, baselineAt time.Time) promql.Measurement {
+	var in promql.Inputs
+	in.Canary, in.CanaryErr = q.Query(ctx, s.Query, at)
+	if s.Baseline != "" {
+		if baselineAt.IsZero() {
+			baselineAt = at
+		}
+		in.Baseline, in.BaselineErr = q.Query(ctx, s.Baseline, baselineAt)
+	}
+	if s.SampleQuery != "" {
+		in.Samples, in.SamplesErr = q.Query(ctx, s.SampleQuery, at)
+	}
+	return promql.Judge(s, in, at)
+}

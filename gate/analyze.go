@@ -1,0 +1,93 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/promql"
+)
+
+// analyze is the metric phase of a run; without checks a ready rollout
+// passes. outcome is how the readiness phase ended: complete for a
+// completed rollout, whose stable pods are gone.
+func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Verdict, string, error) {
+	a := r.s.Analysis
+	if len(a.Checks) == 0 {
+		return VerdictPassed, "ready; no analysis checks configured", nil
+	}
+	if r.pin == nil {
+		return "", "", fmt.Errorf("%s: the revision under gate was never pinned, so there is nothing to analyse", r.s.Target.Describe())
+	}
+	vars := workload.VarsFor(r.s.Target, r.pin)
+	r.event(PhaseAnalysis, "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods, a.Length(), a.Interval)
+	var baselineAt time.Time
+	if r.s.Target.Kind == workload.KindDeployment && outcome == workload.OutcomeComplete && a.HasBaseline() && !r.pin.Created.IsZero() {
+		baselineAt = r.pin.Created
+		r.event(PhaseAnalysis, "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
+			baselineAt.Format(time.RFC3339), r.pin.Revision)
+	}
+	res, err := r.analyzeWatched(ctx, analysis.Options{Querier: r.e.Querier, Vars: vars, BaselineAt: baselineAt, Now: r.e.Now,
+		Observe: func(m promql.Measurement) {
+			r.obs.Measured(m, a.Intervals())
+			r.event(PhaseAnalysis, "%s", MeasurementLine(m))
+			r.stage(StageAnalysis)
+		}})
+	r.rep.Analysis = &res
+	if err != nil {
+		switch {
+		case errors.Is(err, workload.ErrSuperseded):
+			return "", "", err
+		case parent.Err() != nil:
+			return VerdictCancelled, err.Error(), nil
+		case errors.Is(context.Cause(ctx), ErrTimeout):
+			return VerdictInconclusive, fmt.Sprintf("the gate's clock (timeout %s) ran out during analysis", r.s.Timeout), nil
+		}
+		return "", "", err
+	}
+	r.rep.DecidedBy = PhaseAnalysis
+	switch res.Outcome {
+	case analysis.Passed:
+		return VerdictPassed, "analysis passed: " + res.Rule.Text, nil
+	case analysis.Failed:
+		return VerdictFailed, "analysis failed: " + res.Rule.Text, nil
+	}
+	return VerdictInconclusive, "analysis inconclusive: " + res.Rule.Text, nil
+}
+
+// analyzeWatched analyses while watching for a newer release, which ends
+// the analysis at once (exit 6, a watch, not polling).
+func (r *run) analyzeWatched(ctx context.Context, o analysis.Options) (analysis.Result, error) {
+	actx, stop := context.WithCancelCause(ctx)
+	watched := make(chan error, 1)
+	go func() {
+		err := workload.WatchSuperseded(actx, r.w, r.pin)
+		if errors.Is(err, workload.ErrSuperseded) {
+			stop(err)
+		}
+		watched <- err
+	}()
+	res, err := analysis.Analyze(actx, r.s.Analysis, o)
+	stop(nil)
+	if werr := <-watched; errors.Is(werr, workload.ErrSuperseded) {
+		return res, werr
+	} else if werr != nil {
+		r.warn("could not watch for a newer revision during the analysis: %v", werr)
+	}
+	return res, err
+}
+
+// MeasurementLine is one measurement as a timeline line.
+func MeasurementLine(m promql.Measurement) string {
+	s := fmt.Sprintf("%s %s: %s", m.Check, upper(string(m.Outcome)), m.Reason)
+	if m.Samples != nil {
+		s += fmt.Sprintf(" (samples %.4g)", *m.Samples)
+	}
+	for _, w := range m.Warnings {
+		s += " [prometheus warning: " + w + "]"
+	}
+	return s
+}

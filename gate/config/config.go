@@ -1,0 +1,194 @@
+// Package config is the gate file (SPEC section 4): its format, the strict
+// loader (unknown fields and wrong types reported with their paths),
+// built-in defaults, the one validation of cross-field rules, and Resolve,
+// which turns the file merged with flags and environment into the plain
+// settings the engine, the Prometheus client and the notifier take.
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/analysis"
+	"github.com/rollgate/rollgate/gate/preflight"
+)
+
+// APIVersion and Kind identify a gate file.
+const (
+	APIVersion = "rollgate.dev/v1alpha1"
+	Kind       = "Gate"
+)
+
+// Config is a gate file. Optional numbers are pointers so that an explicit
+// 0 differs from "not set"; Default fills every one of them, and Resolve
+// hands plain values on.
+type Config struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Target     TargetSpec `json:"target"`
+	// Timeout is the gate's own wall clock for the whole run.
+	Timeout   Duration           `json:"timeout"`
+	Readiness Readiness          `json:"readiness"`
+	Quota     Quota              `json:"quota"`
+	Preflight preflight.Settings `json:"preflight"`
+	Analysis  Analysis           `json:"analysis"`
+	Policy    gate.Policy        `json:"policy"`
+	Notify    Notify             `json:"notify"`
+}
+
+// TargetSpec is the workload named in the file; a TARGET argument wins.
+type TargetSpec struct {
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// Readiness tunes the readiness phase.
+type Readiness struct {
+	// ProgressTimeout bounds the wait for the new pods, whatever the
+	// controller's progressDeadlineSeconds says.
+	ProgressTimeout Duration `json:"progressTimeout"`
+	// MaxRestarts of a new pod's container before the rollout is doomed.
+	MaxRestarts *int `json:"maxRestarts"`
+	// Grace is how long a transient bad state (ImagePullBackOff, Unschedulable)
+	// may last before it is a failure.
+	Grace Duration `json:"grace"`
+}
+
+// Quota controls the ResourceQuota headroom preflight.
+type Quota struct {
+	Preflight *bool `json:"preflight"`
+}
+
+// Analysis is the metric phase: checks evaluated every interval.
+type Analysis struct {
+	Prometheus            Prometheus        `json:"prometheus"`
+	InitialDelay          Duration          `json:"initialDelay"`
+	Interval              Duration          `json:"interval"`
+	Duration              Duration          `json:"duration"`
+	Count                 *int              `json:"count"`
+	FailureLimit          *int              `json:"failureLimit"`
+	InconclusiveLimit     *int              `json:"inconclusiveLimit"`
+	ConsecutiveErrorLimit *int              `json:"consecutiveErrorLimit"`
+	Vars                  map[string]string `json:"vars"`
+	Checks                []analysis.Check  `json:"checks"`
+}
+
+// Prometheus says where and how to query. Credentials are named by the
+// environment variable that holds them, never written in the file.
+type Prometheus struct {
+	URL                string            `json:"url"`
+	BearerTokenEnv     string            `json:"bearerTokenEnv"`
+	BasicAuth          *BasicAuth        `json:"basicAuth"`
+	CAFile             string            `json:"caFile"`
+	InsecureSkipVerify bool              `json:"insecureSkipVerify"`
+	Headers            map[string]string `json:"headers"`
+	Timeout            Duration          `json:"timeout"`
+}
+
+// BasicAuth names the environment variables holding the credentials.
+type BasicAuth struct {
+	UsernameEnv string `json:"usernameEnv"`
+	PasswordEnv string `json:"passwordEnv"`
+}
+
+// Notify configures who is told.
+type Notify struct {
+	Slack *Slack `json:"slack"`
+}
+
+// Slack is a bot token (one message, updated in place), an incoming webhook
+// (one message at the verdict), or both.
+type Slack struct {
+	Channel          string   `json:"channel"`
+	TokenEnv         string   `json:"tokenEnv"`
+	WebhookEnv       string   `json:"webhookEnv"`
+	APIURL           string   `json:"apiURL"`
+	Events           []string `json:"events"`
+	MentionOnFailure string   `json:"mentionOnFailure"`
+	UpdateInterval   Duration `json:"updateInterval"`
+}
+
+// Duration is a time.Duration written as "30s" or "15m" in the file.
+type Duration struct{ time.Duration }
+
+// MarshalJSON writes the duration the way the file spells it.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads "30s"; the schema check has already rejected anything else.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("must be a duration like 30s or 5m")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("must be a duration like 30s or 5m")
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) String() string { return d.Duration.String() }
+
+// Default fills every unset field with its built-in default.
+func (c *Config) Default() {
+	setDur(&c.Timeout, 15*time.Minute)
+	setDur(&c.Readiness.ProgressTimeout, 10*time.Minute)
+	setDur(&c.Readiness.Grace, 30*time.Second)
+	setInt(&c.Readiness.MaxRestarts, 2)
+	if c.Quota.Preflight == nil {
+		t := true
+		c.Quota.Preflight = &t
+	}
+	p := &c.Preflight
+	setLevel(&p.MutableImage, preflight.LevelFail)
+	for _, l := range []*preflight.Level{&p.MissingRequests, &p.MissingLimits, &p.MissingReadinessProbe,
+		&p.LivenessWithoutReadiness, &p.MissingPDB, &p.ServiceAccountToken, &p.ReplicasForHA} {
+		setLevel(l, preflight.LevelWarn)
+	}
+	a := &c.Analysis
+	setDur(&a.Prometheus.Timeout, 10*time.Second)
+	setDur(&a.Interval, 30*time.Second)
+	if a.Count == nil {
+		setDur(&a.Duration, 5*time.Minute)
+	}
+	setInt(&a.FailureLimit, 0)
+	setInt(&a.InconclusiveLimit, 0)
+	setInt(&a.ConsecutiveErrorLimit, 4)
+	for i := range a.Checks {
+		ch := &a.Checks[i]
+		setStr(&ch.NoData, analysis.NoDataInconclusive)
+		setStr(&ch.Series, analysis.SeriesSingle)
+	}
+	c.Policy.Default()
+	if s := c.Notify.Slack; s != nil {
+		setDur(&s.UpdateInterval, 10*time.Second)
+	}
+}
+
+func setDur(d *Duration, v time.Duration) {
+	if d.Duration == 0 {
+		d.Duration = v
+	}
+}
+
+func setInt(p **int, v int) {
+	if *p == nil {
+		*p = &v
+	}
+}
+
+func setLevel(l *preflight.Level, v preflight.Level) {
+	if *l == "" {
+		*l = v
+	}
+}
+
+func setStr(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}

@@ -1,0 +1,223 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rollgate/rollgate/gate/preflight"
+	"sigs.k8s.io/yaml"
+)
+
+// Problem is one thing wrong in a gate file, at a field path such as
+// analysis.checks[1].max.
+type Problem struct {
+	Path string `json:"path"`
+	Msg  string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Msg
+	}
+	return p.Path + ": " + p.Msg
+}
+
+// Problems is every problem found in a file; it is an error when non-empty.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ps *Problems) add(path, format string, args ...any) {
+	*ps = append(*ps, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// LoadFile reads and decodes a gate file strictly. It does not apply
+// defaults or validate cross-field rules: the CLI merges flags first.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read gate file: %w", err)
+	}
+	return Parse(data)
+}
+
+// Parse decodes a gate file. Unknown fields and values of the wrong type are
+// reported together, each with its field path, as Problems.
+func Parse(data []byte) (*Config, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, Problems{{Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, Problems{{Msg: "not valid YAML: " + err.Error()}}
+	}
+	if raw == nil {
+		return nil, Problems{{Msg: "the file is empty: start from examples/gate.yaml"}}
+	}
+	var ps Problems
+	checkShape(&ps, "", raw, reflect.TypeFor[Config]())
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	var c Config
+	if err := json.Unmarshal(js, &c); err != nil {
+		// checkShape accepts only what decodes; reaching here is a bug.
+		return nil, fmt.Errorf("decode gate file: %w", err)
+	}
+	return &c, nil
+}
+
+var (
+	durationType = reflect.TypeFor[Duration]()
+	levelType    = reflect.TypeFor[preflight.Level]()
+)
+
+// checkShape walks the generic YAML value against the Config type and
+// records unknown fields and wrongly typed values with their paths.
+func checkShape(ps *Problems, path string, v any, t reflect.Type) {
+	if v == nil {
+		return // null means "not set"
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == levelType:
+		if b, ok := v.(bool); ok && !b {
+			return // YAML 1.1 reads an unquoted off as false
+		}
+		if _, ok := v.(string); !ok {
+			ps.add(path, "must be off, warn or fail, not %s", describe(v))
+		}
+	case t == durationType:
+		s, ok := v.(string)
+		if !ok {
+			ps.add(path, "must be a duration like 30s or 5m, not %s", describe(v))
+			return
+		}
+		if _, err := time.ParseDuration(s); err != nil {
+			ps.add(path, "must be a duration like 30s or 5m, not %q", s)
+		}
+	case t.Kind() == reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			ps.add(path, "must be a mapping, not %s", describe(v))
+			return
+		}
+		fields := jsonFields(t)
+		for _, k := range sortedKeys(m) {
+			f, ok := fields[k]
+			if !ok {
+				ps.add(join(path, k), "unknown field (known: %s)", strings.Join(fieldNames(fields), ", "))
+				continue
+			}
+			checkShape(ps, join(path, k), m[k], f.Type)
+		}
+	case t.Kind() == reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			ps.add(path, "must be a mapping, not %s", describe(v))
+			return
+		}
+		for _, k := range sortedKeys(m) {
+			checkShape(ps, join(path, k), m[k], t.Elem())
+		}
+	case t.Kind() == reflect.Slice:
+		l, ok := v.([]any)
+		if !ok {
+			ps.add(path, "must be a list, not %s", describe(v))
+			return
+		}
+		for i, e := range l {
+			checkShape(ps, fmt.Sprintf("%s[%d]", path, i), e, t.Elem())
+		}
+	case t.Kind() == reflect.String:
+		if _, ok := v.(string); !ok {
+			ps.add(path, "must be a string, not %s", describe(v))
+		}
+	case t.Kind() == reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			ps.add(path, "must be true or false, not %s", describe(v))
+		}
+	case t.Kind() == reflect.Int:
+		n, ok := v.(json.Number)
+		if _, err := n.Int64(); !ok || err != nil {
+			ps.add(path, "must be a whole number, not %s", describe(v))
+		}
+	case t.Kind() == reflect.Float64:
+		n, ok := v.(json.Number)
+		if _, err := n.Float64(); !ok || err != nil {
+			ps.add(path, "must be a number, not %s", describe(v))
+		}
+	default:
+		ps.add(path, "unsupported field type %s", t)
+	}
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case json.Number:
+		return "the number " + x.String()
+	case bool:
+		return fmt.Sprintf("%t", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = f
+		}
+	}
+	return out
+}
+
+func fieldNames(m map[string]reflect.StructField) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func join(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
+}

@@ -1,0 +1,222 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollgate/rollgate/gate/preflight"
+	"github.com/rollgate/rollgate/gate/workload"
+)
+
+const header = "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\n"
+
+const promOK = "analysis:\n  prometheus: {url: http://prom:9090}\n  checks:\n"
+
+func problemsOf(t *testing.T, yml string) []string {
+	t.Helper()
+	cfg, err := Parse([]byte(yml))
+	if err != nil {
+		ps, ok := err.(Problems)
+		if !ok {
+			t.Fatalf("Parse returned %T %v, want Problems", err, err)
+		}
+		return lines(ps)
+	}
+	cfg.Default()
+	return lines(cfg.Validate())
+}
+
+func lines(ps Problems) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
+	tests := []struct {
+		name string
+		yml  string
+		want []string // each must appear in some problem, in any order
+	}{
+		{"an unknown field names its path and the known fields",
+			header + "readiness: {progressTimeout: 1m, maxRestart: 2}\n",
+			[]string{"readiness.maxRestart: unknown field (known: grace, maxRestarts, progressTimeout)"}},
+		{"an unknown top-level field is an error too",
+			header + "targets: {name: api}\n", []string{"targets: unknown field"}},
+		{"a bad duration names the field and the value",
+			header + "timeout: 15 minutes\n", []string{`timeout: must be a duration like 30s or 5m, not "15 minutes"`}},
+		{"a number where a duration belongs is refused",
+			header + "timeout: 15\n", []string{"timeout: must be a duration like 30s or 5m, not the number 15"}},
+		{"a string threshold in the second check",
+			header + promOK + "    - {name: a, query: up, max: 1}\n    - {name: b, query: up, max: high}\n",
+			[]string{`analysis.checks[1].max: must be a number, not the string "high"`}},
+		{"a negative limit",
+			header + promOK + "    - {name: a, query: up, max: 1}\n  failureLimit: -1\n",
+			[]string{"analysis.failureLimit: must not be negative, not -1"}},
+		{"a fractional count is not a whole number",
+			header + promOK + "    - {name: a, query: up, max: 1}\n  count: 2.5\n",
+			[]string{"analysis.count: must be a whole number, not the number 2.5"}},
+		{"a missing query",
+			header + promOK + "    - {name: errors, max: 0.01}\n",
+			[]string{"analysis.checks[0].query: is required"}},
+		{"several problems are all reported",
+			header + "timeout: -5s\nreadiness: {maxRestarts: -1}\npolicy: {onFailure: explode}\n",
+			[]string{"timeout: must be a positive duration, not -5s", "readiness.maxRestarts: must not be negative",
+				`policy.onFailure: must be one of rollback, hold, none, not "explode"`}},
+		{"the wrong apiVersion and kind",
+			"apiVersion: v1\nkind: Pod\n", []string{`apiVersion: must be rollgate.dev/v1alpha1, not "v1"`, `kind: must be Gate, not "Pod"`}},
+		{"checks without a Prometheus URL",
+			header + "analysis:\n  checks:\n    - {name: a, query: up, max: 1}\n", []string{"analysis.prometheus.url: is required"}},
+		{"a Prometheus URL with credentials in it",
+			header + "analysis:\n  prometheus: {url: 'http://u:p@prom:9090'}\n  checks:\n    - {name: a, query: up, max: 1}\n",
+			[]string{"analysis.prometheus.url: must not carry credentials"}},
+		{"a check without any threshold",
+			header + promOK + "    - {name: a, query: up}\n", []string{"analysis.checks[0]: needs a threshold"}},
+		{"a baseline without a ratio or delta",
+			header + promOK + "    - {name: a, query: up, baseline: up}\n", []string{"analysis.checks[0].baseline: needs maxRatio and/or maxDelta"}},
+		{"minSamples without a sample query",
+			header + promOK + "    - {name: a, query: up, max: 1, minSamples: 10}\n", []string{"analysis.checks[0].sampleQuery: is required when minSamples is set"}},
+		{"duplicate check names",
+			header + promOK + "    - {name: a, query: up, max: 1}\n    - {name: a, query: up, max: 2}\n",
+			[]string{`analysis.checks[1].name: "a" is already the name of analysis.checks[0]`}},
+		{"an unknown noData policy",
+			header + promOK + "    - {name: a, query: up, max: 1, noData: ignore}\n", []string{`analysis.checks[0].noData: must be one of pass, fail, inconclusive`}},
+		{"a preflight level that is not off, warn or fail",
+			header + "preflight: {mutableImage: error}\n", []string{`preflight.mutableImage: must be off, warn or fail, not "error"`}},
+		{"a secret written where an env var name belongs",
+			header + "notify:\n  slack: {channel: '#d', tokenEnv: 'xoxb-123-abc'}\n", []string{"notify.slack.tokenEnv: must name an environment variable"}},
+		{"slack with neither token nor webhook",
+			header + "notify:\n  slack: {channel: '#d'}\n", []string{"notify.slack: needs tokenEnv"}},
+		{"a bot token without a channel",
+			header + "notify:\n  slack: {tokenEnv: SLACK_BOT_TOKEN, webhookEnv: SLACK_WEBHOOK_URL}\n", []string{"notify.slack.channel: is required with tokenEnv"}},
+		{"a list where a mapping belongs",
+			header + "target: [api]\n", []string{"target: must be a mapping, not a list"}},
+		{"an invalid target name",
+			header + "target: {name: Api_1}\n", []string{"target.name: a lowercase RFC 1123 subdomain"}},
+		{"a PromQL syntax error names the field and the parser's position",
+			header + promOK + "    - {name: a, query: 'sum(rate(x[1m])', max: 1}\n", []string{"analysis.checks[0].query: PromQL: 1:16: parse error: unclosed left parenthesis"}},
+		{"an unknown template variable is named",
+			header + promOK + "    - {name: a, query: 'x{pod=~\"{{.CanaryPod}}\"}', max: 1}\n", []string{`analysis.checks[0].query: template:`, `"CanaryPod"`}},
+		{"a bad baseline is reported on the baseline",
+			header + promOK + "    - {name: a, query: x, baseline: 'x{', maxRatio: 1.2}\n", []string{"analysis.checks[0].baseline: PromQL:"}},
+		{"an unknown ready-made check",
+			header + promOK + "    - {name: a, use: error-budget}\n", []string{`analysis.checks[0].use: unknown ready-made check "error-budget" (known: latency-p99, success-rate)`}},
+		{"a variable shadowing a built-in",
+			header + promOK + "    - {name: a, query: up, max: 1}\n  vars: {Namespace: x}\n", []string{"analysis.vars.Namespace: is a built-in variable"}},
+		{"not YAML at all",
+			"a: [b\n", []string{"not valid YAML"}},
+		{"an empty file",
+			"", []string{"the file is empty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := problemsOf(t, tt.yml)
+			if len(got) == 0 {
+				t.Fatalf("no problems reported, want %q", tt.want)
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, g := range got {
+					found = found || strings.Contains(g, w)
+				}
+				if !found {
+					t.Errorf("no problem contains %q; got:\n  %s", w, strings.Join(got, "\n  "))
+				}
+			}
+		})
+	}
+}
+
+func TestMinimalFileGetsDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(header))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Default()
+	if ps := cfg.Validate(); len(ps) > 0 {
+		t.Fatalf("minimal file invalid: %v", ps)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"timeout", cfg.Timeout.Duration, 15 * time.Minute},
+		{"progressTimeout", cfg.Readiness.ProgressTimeout.Duration, 10 * time.Minute},
+		{"maxRestarts", *cfg.Readiness.MaxRestarts, 2},
+		{"quota preflight", *cfg.Quota.Preflight, true},
+		{"mutableImage", cfg.Preflight.MutableImage, preflight.LevelFail},
+		{"missingPDB", cfg.Preflight.MissingPDB, preflight.LevelWarn},
+		{"consecutiveErrorLimit", *cfg.Analysis.ConsecutiveErrorLimit, 4},
+		{"onFailure", cfg.Policy.OnFailure, workload.ActionRollback},
+		{"onCancel", cfg.Policy.OnCancel, workload.ActionHold},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestUnquotedOffIsALevel(t *testing.T) {
+	cfg, err := Parse([]byte(header + "preflight: {mutableImage: off, missingPDB: fail}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Preflight.MutableImage != preflight.LevelOff || cfg.Preflight.MissingPDB != preflight.LevelFail {
+		t.Errorf("levels = %q, %q; want off, fail", cfg.Preflight.MutableImage, cfg.Preflight.MissingPDB)
+	}
+	if got := problemsOf(t, header+"preflight: {mutableImage: on}\n"); len(got) != 1 || !strings.Contains(got[0], "preflight.mutableImage: must be off, warn or fail, not true") {
+		t.Errorf("on: %v", got)
+	}
+}
+
+func TestExplicitZeroIsNotOverwrittenByDefaults(t *testing.T) {
+	cfg, err := Parse([]byte(header + "readiness: {maxRestarts: 0}\nquota: {preflight: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Default()
+	if *cfg.Readiness.MaxRestarts != 0 || *cfg.Quota.Preflight {
+		t.Errorf("explicit values lost: maxRestarts=%d preflight=%v", *cfg.Readiness.MaxRestarts, *cfg.Quota.Preflight)
+	}
+}
+
+func TestEveryExampleValidates(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	n := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "kind: Gate") {
+			continue // RBAC manifests and CI pipelines live there too
+		}
+		n++
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Default()
+			if ps := cfg.Validate(); len(ps) > 0 {
+				t.Fatalf("invalid:\n%v", ps)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no gate examples found under examples/")
+	}
+}
+
+func TestSlackWithBothATokenAndAWebhookIsValid(t *testing.T) {
+	got := problemsOf(t, header+"notify:\n  slack: {channel: '#deploys', tokenEnv: SLACK_BOT_TOKEN, webhookEnv: SLACK_WEBHOOK_URL}\n")
+	if len(got) > 0 {
+		t.Errorf("problems %q, want none: both are sent", got)
+	}
+}

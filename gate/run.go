@@ -1,0 +1,191 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/rollgate/rollgate/gate/preflight"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
+)
+
+// Run is `rollgate run`: the idempotency check, the lock, readiness (with
+// the preflight at pin time), analysis, the canary-step loop, the decision
+// and the action. The error is trouble (exit 2, 4, 5, 6 by CodeOf); a
+// verdict is on the report with its exit code.
+func (e *Engine) Run(ctx context.Context, s Settings) (*Report, error) {
+	r, err := e.start("run", s)
+	if err != nil {
+		return r.finish(err)
+	}
+	r.event(PhaseResolve, "%s in namespace %s, context %q", s.Target, s.Target.Namespace, s.KubeContext)
+	return r.finish(r.gate(ctx))
+}
+
+func (r *run) gate(ctx context.Context) error {
+	st, err := r.w.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if done, err := r.alreadyDone(ctx, st); done || err != nil {
+		return err
+	}
+	release, err := r.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	r.stage(StageStart)
+	gctx, cancel := context.WithTimeoutCause(ctx, r.s.Timeout, fmt.Errorf("%w after %s (the gate's own clock)", ErrTimeout, r.s.Timeout))
+	defer cancel()
+	v, why, err := r.judge(gctx, ctx)
+	if err != nil {
+		return err
+	}
+	return r.act(ctx, v, why)
+}
+
+// judge runs readiness and analysis until a verdict. A Rollout with several
+// canary steps is judged and promoted step by step until it is Healthy; the
+// verdict returned is the one the policy acts on. Errors that are not
+// verdicts (superseded, runtime trouble) end the run without an action.
+func (r *run) judge(ctx, parent context.Context) (Verdict, string, error) {
+	var promoted string
+	for step := 0; ; step++ {
+		res, err := r.watch(ctx)
+		r.rep.Readiness = &res
+		r.obs.Diagnosis(res.Diagnosis)
+		if v, why, ok := readinessVerdict(res, err, parent); ok {
+			r.rep.DecidedBy = PhaseReadiness
+			return v, why, nil
+		} else if err != nil {
+			return "", "", err
+		}
+		outcome := res.Progress.Outcome
+		if promoted != "" && outcome == workload.OutcomeComplete {
+			return VerdictPassed, promoted + "; the rollout is healthy", nil
+		}
+		v, why, err := r.analyze(ctx, parent, outcome)
+		if err != nil || v != VerdictPassed || outcome != workload.OutcomeStep {
+			return v, why, err
+		}
+		if r.s.Policy.OnSuccess != workload.ActionPromote || r.s.DryRun || step > 100 {
+			return v, why, nil
+		}
+		// A canary step passed: promote it and judge the next one. The
+		// verified annotation waits for the last step (the final promote).
+		c, err := r.w.Promote(ctx, nil, false, false)
+		r.event(Phase(workload.ActionPromote), "step passed (%s): %s", why, c.Message)
+		if err != nil {
+			return "", "", err
+		}
+		promoted = fmt.Sprintf("%d canary step(s) passed (last: %s)", step+1, why)
+	}
+}
+
+// readinessVerdict turns how the readiness phase ended into a verdict:
+// failures and timeouts are failed, a cancel is cancelled, Argo's
+// inconclusive pause is inconclusive. ok is false when analysis may follow
+// or err is trouble.
+func readinessVerdict(res readiness.Result, err error, parent context.Context) (Verdict, string, bool) {
+	if err != nil {
+		if parent.Err() != nil || errors.Is(err, readiness.ErrCancelled) {
+			return VerdictCancelled, err.Error(), true
+		}
+		return "", "", false
+	}
+	switch {
+	case res.Verdict == readiness.Failed || res.Verdict == readiness.TimedOut:
+		return VerdictFailed, res.Reason, true
+	case res.Progress.Outcome == workload.OutcomeInconclusive:
+		return VerdictInconclusive, "Argo Rollouts paused the rollout on an inconclusive analysis", true
+	}
+	return "", "", false
+}
+
+// watch is the readiness phase; the pin is taken (and what a rollback
+// would restore read, and the preflight run) the moment the revision under
+// gate is known, once per run: not again at each canary step.
+func (r *run) watch(ctx context.Context) (readiness.Result, error) {
+	h := readiness.Hooks{
+		Event: func(phase, msg string) {
+			r.event(Phase(phase), "%s", msg)
+			r.stage(StageReadiness)
+		},
+		Snapshot: r.obs.Snapshot, Now: r.e.Now,
+	}
+	if r.pin == nil {
+		h.Pinned = func(ctx context.Context, st *workload.State, owned []*appsv1.ReplicaSet, pin *workload.Pin) (string, error) {
+			if err := r.pinned(ctx, pin); err != nil {
+				return "", err
+			}
+			return r.preflight(ctx, st, owned, pin)
+		}
+	}
+	rctx, cancel := r.progressClock(ctx)
+	defer cancel()
+	return readiness.Watch(rctx, r.e.Cluster, r.w, r.s.Readiness, h, r.pin)
+}
+
+// progressClock bounds one wait for a workload by readiness.progressTimeout.
+func (r *run) progressClock(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, r.s.Readiness.ProgressTimeout,
+		fmt.Errorf("%w: readiness.progressTimeout %s", ErrTimeout, r.s.Readiness.ProgressTimeout))
+}
+
+// pinned records the revision under gate and what a rollback restores.
+func (r *run) pinned(ctx context.Context, pin *workload.Pin) error {
+	r.setPin(pin)
+	to, err := r.w.Restore(ctx, pin)
+	if err != nil {
+		return err
+	}
+	r.restore = to
+	switch {
+	case r.s.Target.Kind == workload.KindRollout:
+	case to == nil:
+		r.event(PhasePin, "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held")
+	default:
+		r.event(PhasePin, "a rollback would restore the template of revision %d (replicaset %s)", to.Revision, to.ReplicaSet)
+	}
+	return nil
+}
+
+// preflight is the quota headroom and the hygiene rules, through one call;
+// the failure it returns ends the readiness watch before any waiting.
+func (r *run) preflight(ctx context.Context, st *workload.State, owned []*appsv1.ReplicaSet, pin *workload.Pin) (string, error) {
+	defer r.stage(StagePreflight)
+	in, err := workload.PreflightInput(r.w, st, owned, pin, r.s.Quota)
+	if err != nil {
+		return "", err
+	}
+	res, err := preflight.Run(ctx, r.e.Cluster, in, r.s.Preflight)
+	if err != nil {
+		return "", err
+	}
+	r.record(in.Workload, res)
+	return res.Failed, nil
+}
+
+// record puts a preflight result on the report and the timeline.
+func (r *run) record(w preflight.Workload, res preflight.Result) {
+	if res.Quota != nil {
+		r.rep.Quota = res.Quota
+		for _, line := range preflight.QuotaSummary(*res.Quota) {
+			r.event(PhaseQuota, "%s", line)
+		}
+		if !res.Quota.OK() {
+			return
+		}
+	}
+	r.rep.Preflight = append(r.rep.Preflight, res.Findings...)
+	for _, f := range res.Findings {
+		r.event(PhasePreflight, "%s %s: %s", w.Kind, w.Name, f)
+	}
+	if len(res.Findings) == 0 {
+		r.event(PhasePreflight, "%s %s: no findings", w.Kind, w.Name)
+	}
+}

@@ -1,0 +1,246 @@
+package workload
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/rollgate/rollgate/gate/cluster"
+)
+
+// Annotations rollgate writes on the workloads it acts on. They make a
+// rerun idempotent: a verified or rolled-back template is recognised and
+// not acted on twice.
+const (
+	AnnotationVerifiedRevision = "rollgate.dev/verified-revision"
+	AnnotationVerifiedHash     = "rollgate.dev/verified-template-hash"
+	AnnotationVerifiedAt       = "rollgate.dev/verified-at"
+	AnnotationRolledBackFrom   = "rollgate.dev/rolled-back-revision"
+	AnnotationRolledBackTo     = "rollgate.dev/rolled-back-to-template-hash"
+	annotationPrefix           = "rollgate.dev/"
+)
+
+// Restore is the pre-deploy state a rollback returns to: the stable
+// ReplicaSet's pod template and annotations, read when the gate pinned its
+// revision.
+type Restore struct {
+	ReplicaSet   string                 `json:"replicaSet"`
+	Revision     int64                  `json:"revision"`
+	TemplateHash string                 `json:"templateHash"`
+	Template     corev1.PodTemplateSpec `json:"-"`
+	Annotations  map[string]string      `json:"-"`
+}
+
+// Restore reads the stable ReplicaSet the pin names. It returns nil
+// without error when there is nothing to restore (a first rollout, or the
+// ReplicaSet is gone: revisionHistoryLimit 0).
+func (k *deployment) Restore(ctx context.Context, pin *Pin) (*Restore, error) {
+	if pin == nil || pin.Stable == nil {
+		return nil, nil
+	}
+	ns := k.t.Namespace
+	rs, err := k.c.Client.AppsV1().ReplicaSets(ns).Get(ctx, pin.Stable.ReplicaSet, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, cluster.Error(err, "get", "replicasets.apps", ns, pin.Stable.ReplicaSet)
+	}
+	return restoreFrom(rs), nil
+}
+
+func restoreFrom(rs *appsv1.ReplicaSet) *Restore {
+	t := *rs.Spec.Template.DeepCopy()
+	delete(t.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	return &Restore{ReplicaSet: rs.Name, Revision: revisionOf(rs), TemplateHash: rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey],
+		Template: t, Annotations: rs.Annotations}
+}
+
+func (k *deployment) what() string { return k.t.Describe() }
+
+func (k *deployment) get(ctx context.Context) (*appsv1.Deployment, error) {
+	d, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Get(ctx, k.t.Name, metav1.GetOptions{})
+	return d, cluster.Error(err, "get", "deployments.apps", k.t.Namespace, k.t.Name)
+}
+
+func (k *deployment) patch(ctx context.Context, pt types.PatchType, body []byte) error {
+	_, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Patch(ctx, k.t.Name, pt, body, metav1.PatchOptions{FieldManager: "rollgate"})
+	if err != nil && apierrors.IsInvalid(err) && strings.Contains(strings.ToLower(err.Error()), "testing value") {
+		return fmt.Errorf("%w: %s changed while being gated (a newer revision was applied): nothing was patched", ErrSuperseded, k.what())
+	}
+	return cluster.Error(err, "patch", "deployments.apps", k.t.Namespace, k.t.Name)
+}
+
+// Promote records the verified revision on the Deployment and resumes it if
+// paused. A revision already verified and running is not touched again.
+func (k *deployment) Promote(ctx context.Context, pin *Pin, _ bool, dryRun bool) (Change, error) {
+	res := Change{Action: ActionPromote}
+	d, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	rev := strconv.FormatInt(pin.Revision, 10)
+	if d.Annotations[AnnotationVerifiedHash] == pin.TemplateHash && d.Annotations[AnnotationVerifiedRevision] == rev && !d.Spec.Paused {
+		res.Message = fmt.Sprintf("revision %d is already promoted: nothing to do", pin.Revision)
+		return res, nil
+	}
+	res.Message = fmt.Sprintf("promote revision %d: record it as verified", pin.Revision)
+	if d.Spec.Paused {
+		res.Message += " and resume the paused deployment"
+	}
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	ann := map[string]any{AnnotationVerifiedRevision: rev}
+	for k, v := range verifiedAnnotations(pin, time.Now()) {
+		ann[k] = v
+	}
+	if d.Annotations[AnnotationRolledBackTo] != "" { // an older rollback's record no longer describes this template
+		ann[AnnotationRolledBackFrom], ann[AnnotationRolledBackTo] = nil, nil
+	}
+	patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
+	if d.Spec.Paused {
+		patch["spec"] = map[string]any{"paused": false}
+	}
+	body, _ := json.Marshal(patch)
+	if err := k.patch(ctx, types.MergePatchType, body); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// Hold pauses the Deployment (kubectl rollout pause) so a person decides.
+func (k *deployment) Hold(ctx context.Context, dryRun bool) (Change, error) {
+	res := Change{Action: ActionHold}
+	d, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	if d.Spec.Paused {
+		res.Message = k.what() + " is already paused"
+		return res, nil
+	}
+	res.Message = "pause " + k.what()
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	if err := k.patch(ctx, types.MergePatchType, []byte(`{"spec":{"paused":true}}`)); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// Rollback restores the pod template recorded at pin time the way kubectl
+// rollout undo does: one JSON patch replacing spec.template (without the
+// pod-template-hash label) and metadata.annotations (the Deployment's own
+// bookkeeping kept, the rest from the ReplicaSet). Unlike kubectl it also
+// resumes a paused Deployment (a held gate is rolled back in one step) and
+// tests that the revision under gate is still the current one, so a newer
+// deploy is never overwritten.
+func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, dryRun bool) (Change, error) {
+	res := Change{Action: ActionRollback}
+	if to == nil {
+		return res, fmt.Errorf("%w: cannot roll back %s: no previous revision was recorded (a first rollout, or its ReplicaSet was already gone: revisionHistoryLimit 0); roll forward or restore it by hand", ErrCannotAct, k.what())
+	}
+	d, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	if rolledBack(d, to) {
+		res.Message = fmt.Sprintf("%s is already rolled back to the template of revision %d: nothing to do", k.what(), to.Revision)
+		return res, nil
+	}
+	if apiequality.Semantic.DeepEqual(templateWithoutHash(d.Spec.Template), to.Template) {
+		res.Message = fmt.Sprintf("%s already runs the template of revision %d: nothing to do", k.what(), to.Revision)
+		return res, nil
+	}
+	res.Message = fmt.Sprintf("roll back %s from revision %d to the template of revision %d (%s)", k.what(), pin.Revision, to.Revision,
+		strings.Join(images(to.Template.Spec.Containers), ", "))
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	ann := rollbackAnnotations(d.Annotations, to.Annotations)
+	ann[AnnotationRolledBackFrom] = strconv.FormatInt(pin.Revision, 10)
+	ann[AnnotationRolledBackTo] = to.TemplateHash
+	ops := []map[string]any{
+		{"op": "test", "path": "/metadata/annotations/" + jsonPointerEscape(RevisionAnnotation), "value": strconv.FormatInt(pin.Revision, 10)},
+		{"op": "replace", "path": "/spec/template", "value": to.Template},
+		{"op": "replace", "path": "/metadata/annotations", "value": ann},
+	}
+	if d.Spec.Paused {
+		ops = append(ops, map[string]any{"op": "replace", "path": "/spec/paused", "value": false})
+	}
+	body, err := json.Marshal(ops)
+	if err != nil {
+		return res, fmt.Errorf("build the rollback patch of %s: %w", k.what(), err)
+	}
+	if err := k.patch(ctx, types.JSONPatchType, body); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// rolledBack reports whether d is the result of a rollgate rollback to to.
+func rolledBack(d *appsv1.Deployment, to *Restore) bool {
+	return d.Annotations[AnnotationRolledBackTo] != "" && d.Annotations[AnnotationRolledBackTo] == to.TemplateHash &&
+		apiequality.Semantic.DeepEqual(templateWithoutHash(d.Spec.Template), to.Template)
+}
+
+// kubectl's rollback keeps these of the Deployment's own annotations and
+// takes every other one from the ReplicaSet (kubectl
+// pkg/polymorphichelpers/rollback.go annotationsToSkip). rollgate's own
+// annotations are kept from the Deployment too.
+var deploymentOwnAnnotations = map[string]bool{
+	corev1.LastAppliedConfigAnnotation:          true,
+	RevisionAnnotation:                          true,
+	"deployment.kubernetes.io/revision-history": true,
+	"deployment.kubernetes.io/desired-replicas": true,
+	"deployment.kubernetes.io/max-replicas":     true,
+	"deprecated.deployment.rollback.to":         true,
+}
+
+func rollbackAnnotations(deployment, rs map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range deployment {
+		if deploymentOwnAnnotations[k] || strings.HasPrefix(k, annotationPrefix) {
+			out[k] = v
+		}
+	}
+	for k, v := range rs {
+		if !deploymentOwnAnnotations[k] && !strings.HasPrefix(k, annotationPrefix) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func templateWithoutHash(t corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	c := *t.DeepCopy()
+	delete(c.Labels, appsv1.DefaultDeploymentUniqueLabelKey)
+	return c
+}
+
+func jsonPointerEscape(s string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// verifiedAnnotations record a promoted template on its workload.
+func verifiedAnnotations(pin *Pin, now time.Time) map[string]string {
+	return map[string]string{AnnotationVerifiedHash: pin.TemplateHash, AnnotationVerifiedAt: now.UTC().Format(time.RFC3339)}
+}

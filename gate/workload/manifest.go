@@ -1,0 +1,87 @@
+package workload
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/rollgate/rollgate/gate/preflight"
+)
+
+// ParseManifest reads the Deployments and Rollouts of a multi-document YAML
+// manifest (what a pipeline is about to kubectl apply), with the
+// PodDisruptionBudgets and ServiceAccounts it holds. Without any PDB in the
+// manifest the cluster's are unknown, so missingPDB stays silent rather
+// than guess; the cluster mode checks them.
+func ParseManifest(data []byte) ([]preflight.Workload, error) {
+	var (
+		out  []preflight.Workload
+		pdbs []policyv1.PodDisruptionBudget
+		sas  = map[string]*corev1.ServiceAccount{}
+	)
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for i := 1; ; i++ {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
+		}
+		var u unstructured.Unstructured
+		if err := yaml.Unmarshal(doc, &u.Object); err != nil {
+			return nil, fmt.Errorf("document %d: not valid YAML: %w", i, err)
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		switch u.GetKind() {
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := yaml.UnmarshalStrict(doc, &d); err != nil {
+				return nil, fmt.Errorf("document %d: deployment %s: %w", i, u.GetName(), err)
+			}
+			st, err := (&deployment{base{t: Target{Kind: KindDeployment, Name: d.Name, Namespace: d.Namespace}}}).Decode(&d)
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %w", i, err)
+			}
+			out = append(out, preflight.Workload{Kind: string(KindDeployment), Name: d.Name, Namespace: d.Namespace, Replicas: st.Replicas, Template: st.Template})
+		case "Rollout":
+			st, err := decodeRollout(&u)
+			if err != nil {
+				return nil, fmt.Errorf("document %d: %w", i, err)
+			}
+			out = append(out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
+		case "PodDisruptionBudget":
+			var p policyv1.PodDisruptionBudget
+			if err := yaml.Unmarshal(doc, &p); err != nil {
+				return nil, fmt.Errorf("document %d: poddisruptionbudget %s: %w", i, u.GetName(), err)
+			}
+			pdbs = append(pdbs, p)
+		case "ServiceAccount":
+			var sa corev1.ServiceAccount
+			if err := yaml.Unmarshal(doc, &sa); err != nil {
+				return nil, fmt.Errorf("document %d: serviceaccount %s: %w", i, u.GetName(), err)
+			}
+			sas[sa.Name] = &sa
+		}
+	}
+	for i := range out {
+		out[i].PDBs = pdbs // nil when the manifest has none: unknown
+		name := out[i].Template.Spec.ServiceAccountName
+		if name == "" {
+			name = "default"
+		}
+		out[i].ServiceAccount = sas[name]
+	}
+	return out, nil
+}

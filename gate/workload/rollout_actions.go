@@ -1,0 +1,255 @@
+package workload
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/rollgate/rollgate/gate/cluster"
+)
+
+// The JSON merge patches kubectl-argo-rollouts v1.10 sends
+// (pkg/kubectl-argo-rollouts/cmd/{promote,abort,retry,pause}).
+const (
+	unpausePatch                      = `{"spec":{"paused":false}}`
+	pausePatch                        = `{"spec":{"paused":true}}`
+	clearPauseConditionsPatch         = `{"status":{"pauseConditions":null}}`
+	clearPauseAndControllerPausePatch = `{"status":{"pauseConditions":null, "controllerPause":false, "currentStepIndex":%d}}`
+	unpauseAndClearPausePatch         = `{"spec":{"paused":false},"status":{"pauseConditions":null}}`
+	promoteFullPatch                  = `{"status":{"promoteFull":true}}`
+	clearPausePatchWithStep           = `{"status":{"pauseConditions":null, "currentStepIndex":%d}}`
+	unpauseAndClearPausePatchWithStep = `{"spec":{"paused":false},"status":{"pauseConditions":null, "currentStepIndex":%d}}`
+	unpauseAndPromoteFullPatch        = `{"spec":{"paused":false},"status":{"promoteFull":true}}`
+	abortPatch                        = `{"status":{"abort":true}}`
+	retryPatch                        = `{"status":{"abort":false}}`
+)
+
+func (k *rollout) what() string { return k.t.Describe() }
+
+func (k *rollout) get(ctx context.Context) (*unstructured.Unstructured, error) {
+	u, err := k.c.Dynamic.Resource(RolloutGVR).Namespace(k.t.Namespace).Get(ctx, k.t.Name, metav1.GetOptions{})
+	return u, cluster.Error(err, "get", "rollouts.argoproj.io", k.t.Namespace, k.t.Name)
+}
+
+// patches is one CLI action: a spec patch, a status patch, and the unified
+// patch sent instead of both when the status subresource does not exist.
+type patches struct{ spec, status, unified string }
+
+// send applies a CLI action with the CLI's patches: status subresource
+// first, the main resource when the subresource is not found (CRDs before
+// v0.10).
+func (k *rollout) send(ctx context.Context, p patches) error {
+	r := k.c.Dynamic.Resource(RolloutGVR).Namespace(k.t.Namespace)
+	opts := metav1.PatchOptions{FieldManager: "rollgate"}
+	specPatch := func(body string) error {
+		if body == "" {
+			return nil
+		}
+		_, err := r.Patch(ctx, k.t.Name, types.MergePatchType, []byte(body), opts)
+		return cluster.Error(err, "patch", "rollouts.argoproj.io", k.t.Namespace, k.t.Name)
+	}
+	// Unlike the CLI, a Rollout paused by spec is unpaused before its pause
+	// conditions are cleared: in the other order Argo Rollouts v1.10 re-adds
+	// the condition in between and the promote does nothing (seen here).
+	spec := p.spec
+	if spec != "" && p.status != "" {
+		if err := specPatch(spec); err != nil {
+			return err
+		}
+		spec = ""
+	}
+	if p.status != "" {
+		_, err := r.Patch(ctx, k.t.Name, types.MergePatchType, []byte(p.status), opts, "status")
+		if apierrors.IsNotFound(err) {
+			spec = p.unified
+		} else if err != nil {
+			return cluster.Error(err, "patch", "rollouts.argoproj.io/status", k.t.Namespace, k.t.Name)
+		}
+	}
+	return specPatch(spec)
+}
+
+// promotePatches is kubectl-argo-rollouts promote's getPatches.
+func promotePatches(u *unstructured.Unstructured, full bool) patches {
+	st := ReadRolloutStatus(u)
+	paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused")
+	canary, isCanary, _ := unstructured.NestedMap(u.Object, "spec", "strategy", "canary")
+	var p patches
+	if full {
+		if paused {
+			p.spec = unpausePatch
+		}
+		if st.CanaryHash != st.StableHash {
+			p.status = promoteFullPatch
+		}
+		p.unified = unpauseAndPromoteFullPatch
+		return p
+	}
+	p.unified = unpauseAndClearPausePatch
+	if paused {
+		p.spec = unpausePatch
+	}
+	next := func() (int64, bool) {
+		steps, _, _ := unstructured.NestedSlice(canary, "steps")
+		if !isCanary || len(steps) == 0 {
+			return 0, false
+		}
+		i := int64(0)
+		if st.CurrentStepIndex != nil {
+			i = *st.CurrentStepIndex
+		}
+		if i < int64(len(steps)) {
+			i++
+		}
+		return i, true
+	}
+	inconclusive, _, _ := unstructured.NestedString(u.Object, "status", "canary", "currentStepAnalysisRunStatus", "status")
+	switch {
+	case isCanary && inconclusive == "Inconclusive" && len(st.PauseReasons) > 0 && st.ControllerPause:
+		if i, ok := next(); ok {
+			p.status = fmt.Sprintf(clearPauseAndControllerPausePatch, i)
+		}
+	case len(st.PauseReasons) > 0:
+		p.status = clearPauseConditionsPatch
+	case isCanary:
+		if i, ok := next(); ok {
+			p.status = fmt.Sprintf(clearPausePatchWithStep, i)
+			p.unified = fmt.Sprintf(unpauseAndClearPausePatchWithStep, i)
+		}
+	}
+	return p
+}
+
+// Promote promotes the Rollout one step (or fully), retries an aborted one
+// (kubectl-argo-rollouts retry), and records the verified pod hash.
+func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, dryRun bool) (Change, error) {
+	res := Change{Action: ActionPromote}
+	if full {
+		res.Action = ActionPromoteFull
+	}
+	u, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	st := ReadRolloutStatus(u)
+	var p patches
+	switch {
+	case st.Abort:
+		res.Action, p = ActionRetry, patches{status: retryPatch, unified: retryPatch}
+		res.Message = "retry the aborted " + k.what()
+	case st.Phase == "Healthy" && st.CanaryHash == st.StableHash:
+		if u.GetAnnotations()[AnnotationVerifiedHash] == st.CanaryHash {
+			res.Message = fmt.Sprintf("%s is healthy at pod hash %s, already promoted: nothing to do", k.what(), st.CanaryHash)
+			return res, nil
+		}
+		res.Message = fmt.Sprintf("%s is healthy at pod hash %s: record it as verified", k.what(), st.CanaryHash)
+	default:
+		p = promotePatches(u, full)
+		if full {
+			res.Message = "fully promote " + k.what() + ", skipping the remaining steps"
+		} else {
+			res.Message = fmt.Sprintf("promote %s from step %s of %d", k.what(), stepText(st), st.Steps)
+		}
+	}
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	if err := k.send(ctx, p); err != nil {
+		return res, err
+	}
+	if pin != nil && res.Action != ActionRetry {
+		ann, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": verifiedAnnotations(pin, time.Now())}})
+		if err := k.send(ctx, patches{spec: string(ann)}); err != nil {
+			return res, err
+		}
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// Abort aborts the Rollout: Argo scales the stable ReplicaSet back up and
+// sends traffic to it. An already aborted Rollout is left as it is.
+func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, dryRun bool) (Change, error) {
+	res := Change{Action: ActionAbort}
+	u, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	st := ReadRolloutStatus(u)
+	if st.Abort {
+		res.Message = k.what() + " is already aborted: nothing to do"
+		return res, nil
+	}
+	if st.StableHash == "" || st.StableHash == st.CanaryHash {
+		return res, fmt.Errorf("%w: cannot abort %s: there is no stable ReplicaSet to return to (stableRS %q)", ErrCannotAct, k.what(), st.StableHash)
+	}
+	res.Message = fmt.Sprintf("abort %s: back to the stable pod hash %s", k.what(), st.StableHash)
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	if err := k.send(ctx, patches{status: abortPatch, unified: abortPatch}); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// Hold pauses the Rollout (kubectl-argo-rollouts pause).
+func (k *rollout) Hold(ctx context.Context, dryRun bool) (Change, error) {
+	res := Change{Action: ActionHold}
+	u, err := k.get(ctx)
+	if err != nil {
+		return res, err
+	}
+	if paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused"); paused {
+		res.Message = k.what() + " is already paused"
+		return res, nil
+	}
+	// Paused at a canary step it stays paused until promoted: leaving it so
+	// is the hold, and a promote then needs one patch, not two.
+	if st := ReadRolloutStatus(u); len(st.PauseReasons) > 0 {
+		res.Message = fmt.Sprintf("%s stays paused at step %s of %d (%s)", k.what(), stepText(st), st.Steps, strings.Join(st.PauseReasons, ", "))
+		return res, nil
+	}
+	res.Message = "pause " + k.what()
+	if dryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	if err := k.send(ctx, patches{spec: pausePatch}); err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}
+
+// VerifyStable waits until the Rollout's stable ReplicaSet has all its
+// replicas available again, after an abort.
+func (k *rollout) VerifyStable() func(context.Context) (Progress, error) { return k.verifyStable }
+
+func (k *rollout) verifyStable(ctx context.Context) (Progress, error) {
+	st, err := k.Get(ctx)
+	if err != nil {
+		return Progress{}, err
+	}
+	stable := st.rollout.status.StableHash
+	ns := k.t.Namespace
+	rss, err := k.c.Client.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: RolloutPodHashLabel + "=" + stable})
+	if err != nil {
+		return Progress{}, cluster.Error(err, "list", "replicasets.apps", ns, "")
+	}
+	owned := controlledBy(st, cluster.Pointers(rss.Items))
+	if len(owned) == 0 {
+		return Progress{}, fmt.Errorf("%w: %s: the stable ReplicaSet (pod hash %s) is gone", ErrCannotAct, k.what(), stable)
+	}
+	return waitReplicaSetAvailable(ctx, k.c, ns, owned[0].Name, st.Replicas)
+}

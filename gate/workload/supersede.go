@@ -1,0 +1,44 @@
+package workload
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/cache"
+)
+
+// WatchSuperseded watches w while a gate analyses pin and returns an
+// ErrSuperseded error as soon as a newer revision replaces it, so the gate
+// stops at once instead of judging (and acting on) a release that is no
+// longer there. It returns nil when ctx ends first.
+func WatchSuperseded(ctx context.Context, w Workload, pin *Pin) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	inf, start := w.Informer()
+	found := make(chan string, 1)
+	check := func(obj any) {
+		o, ok := obj.(runtime.Object)
+		if !ok {
+			return
+		}
+		if st, err := w.Decode(o); err == nil {
+			if newer := w.SupersededBy(st, pin); newer != "" {
+				select {
+				case found <- newer:
+				default:
+				}
+			}
+		}
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: check, UpdateFunc: func(_, o any) { check(o) }}); err != nil {
+		return err
+	}
+	start(ctx.Done())
+	select {
+	case <-ctx.Done():
+		return nil
+	case newer := <-found:
+		return fmt.Errorf("%w: %s moved to %s while revision %d was under gate; nothing was changed", ErrSuperseded, w.Target(), newer, pin.Revision)
+	}
+}
