@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,15 +24,11 @@ func (r *run) act(ctx context.Context, v Verdict, why string) error {
 	// waiting, not the acting.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actBudget)
 	defer cancel()
-	if err := r.stillPinned(actx); err != nil {
+	g, err := r.guard(actx, why)
+	if err != nil {
 		return err
 	}
-	if r.lock != nil {
-		if err := r.lock.Lost(); err != nil {
-			return fmt.Errorf("%s; not acting: the lock on %s could not be renewed, another gate may hold it now: %w", why, r.s.Target, err)
-		}
-	}
-	res, err := r.apply(actx, plan.Action)
+	res, err := r.apply(actx, plan.Action, g)
 	r.rep.Action, r.rep.Decision = &res, plan.Decision
 	if err == nil && res.Applied && v != VerdictCancelled {
 		err = r.verify(ctx, &res)
@@ -39,7 +36,12 @@ func (r *run) act(ctx context.Context, v Verdict, why string) error {
 			return fmt.Errorf("%w: %s; %s; cancelled while verifying it: not verified", ErrCancelled, why, res.Message)
 		}
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, workload.ErrSuperseded):
+		// A newer release won the race: nothing was changed (exit 6).
+		r.rep.Decision = DecisionSuperseded
+		return fmt.Errorf("%s; not acting: %w", why, err)
+	case err != nil:
 		res.Error = err.Error()
 		r.rep.Decision = DecisionError
 		return fmt.Errorf("%s; %s FAILED, the workload is as reported: %w", why, plan.Action, err)
@@ -48,25 +50,33 @@ func (r *run) act(ctx context.Context, v Verdict, why string) error {
 	return nil
 }
 
-// stillPinned refuses to act on a revision that is no longer the one under
-// gate: a newer deploy supersedes the gate (exit 6) and is left alone.
-func (r *run) stillPinned(ctx context.Context) error {
-	if r.pin == nil {
-		return nil
+// guard checks, right before an action, that the action is still this
+// gate's to take: the lease is still held, and the workload still asks for
+// the template judged (a newer deploy supersedes the gate, exit 6, and is
+// left alone). The generation read then guards the patch itself.
+func (r *run) guard(ctx context.Context, why string) (workload.Guard, error) {
+	g := workload.Guard{DryRun: r.s.DryRun}
+	if r.lock != nil {
+		if err := r.lock.Lost(); err != nil {
+			return g, fmt.Errorf("%s; not acting: the lock on %s could not be renewed, another gate may hold it now: %w", why, r.s.Target, err)
+		}
 	}
-	_, now, err := workload.CurrentPin(ctx, r.w)
+	st, err := r.w.Get(ctx)
 	if err != nil {
-		return err
+		return g, err
 	}
-	if now.TemplateHash != r.pin.TemplateHash || now.Revision > r.pin.Revision {
-		return fmt.Errorf("%w: %s moved to revision %d (pod-template-hash %s) while revision %d was under gate; nothing was changed",
-			workload.ErrSuperseded, r.s.Target, now.Revision, now.TemplateHash, r.pin.Revision)
+	if r.pin != nil {
+		if newer := r.w.SupersededBy(st, r.pin); newer != "" {
+			return g, fmt.Errorf("%w: %s moved to %s while revision %d was under gate; nothing was changed",
+				workload.ErrSuperseded, r.s.Target, newer, r.pin.Revision)
+		}
 	}
-	return nil
+	g.Generation = st.Generation
+	return g, nil
 }
 
 // apply performs one action on the workload and shows what it did.
-func (r *run) apply(ctx context.Context, a workload.Action) (ActionResult, error) {
+func (r *run) apply(ctx context.Context, a workload.Action, g workload.Guard) (ActionResult, error) {
 	var (
 		c   workload.Change
 		err error
@@ -75,11 +85,11 @@ func (r *run) apply(ctx context.Context, a workload.Action) (ActionResult, error
 	case workload.ActionNone:
 		c = workload.Change{Action: a, Message: fmt.Sprintf("policy: leave %s as it is", r.s.Target)}
 	case workload.ActionHold:
-		c, err = r.w.Hold(ctx, r.s.DryRun)
+		c, err = r.w.Hold(ctx, g)
 	case workload.ActionPromote:
-		c, err = r.w.Promote(ctx, r.pin, false, r.s.DryRun)
+		c, err = r.w.Promote(ctx, r.pin, false, g)
 	default:
-		c, err = r.w.Rollback(ctx, r.pin, r.restore, r.s.DryRun)
+		c, err = r.w.Rollback(ctx, r.pin, r.restore, g)
 	}
 	res := resultOf(c)
 	if a == workload.ActionHold {

@@ -15,6 +15,10 @@ const (
 	VerdictFailed       Verdict = "failed"
 	VerdictInconclusive Verdict = "inconclusive"
 	VerdictCancelled    Verdict = "cancelled"
+	// VerdictWaiting: the rollout waits on a human (a paused Deployment,
+	// Argo's manual gates and inconclusive pauses): it is held whatever
+	// the policy says, never rolled back or promoted.
+	VerdictWaiting Verdict = "waiting"
 )
 
 // Decisions: what happened, for people and CI conditions.
@@ -52,6 +56,8 @@ func PlanFor(v Verdict, p Policy) Plan {
 		action = p.OnInconclusive
 	case VerdictCancelled:
 		return Plan{Verdict: v, Action: p.OnCancel, Code: ExitCancelled, Decision: DecisionCancelled}
+	case VerdictWaiting:
+		return Plan{Verdict: v, Action: workload.ActionHold, Code: ExitHeld, Decision: DecisionHeld}
 	default:
 		panic(fmt.Sprintf("gate: unknown verdict %q", v))
 	}

@@ -29,6 +29,7 @@ func TestPlanFor(t *testing.T) {
 		{"a failure left alone (onFailure none) still exits 1", VerdictFailed, none, ActionNone, ExitFailed, DecisionFailed},
 		{"a pass left alone exits 0", VerdictPassed, none, ActionNone, ExitPassed, "passed"},
 		{"an inconclusive gate left alone exits 3", VerdictInconclusive, none, ActionNone, ExitHeld, DecisionInconclusive},
+		{"a rollout waiting on a human is held whatever the policy says", VerdictWaiting, Policy{OnInconclusive: ActionRollback, OnFailure: ActionRollback}, ActionHold, ExitHeld, DecisionHeld},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

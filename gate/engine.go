@@ -104,7 +104,7 @@ func (r *run) setPin(p *workload.Pin) {
 
 // acquire takes the target's Lease unless this is a dry run (which writes
 // nothing); release gives it back.
-func (r *run) acquire(ctx context.Context) (release func(), err error) {
+func (r *run) acquire(ctx context.Context, generation int64) (release func(), err error) {
 	if r.s.DryRun {
 		r.event(PhaseLock, "dry run: no lease taken, nothing will be written to the cluster")
 		return func() {}, nil
@@ -113,7 +113,7 @@ func (r *run) acquire(ctx context.Context) (release func(), err error) {
 	if d == 0 {
 		d = lease.DefaultDuration
 	}
-	l, err := lease.Acquire(ctx, r.e.Cluster.Client, r.s.Target, r.s.Holder, d, r.e.Now)
+	l, err := lease.Acquire(ctx, r.e.Cluster.Client, r.s.Target, lease.Holder{ID: r.s.Holder, Generation: generation}, d, r.e.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -28,15 +28,15 @@ func (r *run) manual(ctx context.Context, a workload.Action, full bool) error {
 	if !ok {
 		return BadInput("unknown action %q: use promote, hold or rollback", a)
 	}
-	release, err := r.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
 	st, pin, err := workload.CurrentPin(ctx, r.w)
 	if err != nil {
 		return err
 	}
+	release, err := r.acquire(ctx, st.Generation)
+	if err != nil {
+		return err
+	}
+	defer release()
 	r.setPin(pin)
 	r.event(PhaseResolve, "%s", pin)
 	res, err := r.manualAct(ctx, st, a, full)
@@ -58,12 +58,12 @@ func (r *run) manual(ctx context.Context, a workload.Action, full bool) error {
 func (r *run) manualAct(ctx context.Context, st *workload.State, a workload.Action, full bool) (ActionResult, error) {
 	switch a {
 	case workload.ActionPromote:
-		c, err := r.w.Promote(ctx, r.pin, full, r.s.DryRun)
+		c, err := r.w.Promote(ctx, r.pin, full, workload.Guard{DryRun: r.s.DryRun, Generation: st.Generation})
 		res := resultOf(c)
 		r.show(res)
 		return res, err
 	case workload.ActionHold:
-		return r.apply(ctx, a)
+		return r.apply(ctx, a, workload.Guard{DryRun: r.s.DryRun, Generation: st.Generation})
 	}
 	// A rollback of a workload rollgate already rolled back to what runs
 	// now is done.
@@ -78,5 +78,5 @@ func (r *run) manualAct(ctx context.Context, st *workload.State, a workload.Acti
 		return ActionResult{Action: a}, err
 	}
 	r.restore = to
-	return r.apply(ctx, a)
+	return r.apply(ctx, a, workload.Guard{DryRun: r.s.DryRun, Generation: st.Generation})
 }

@@ -33,11 +33,14 @@ func (r *run) gate(ctx context.Context) error {
 	if done, err := r.alreadyDone(ctx, st); done || err != nil {
 		return err
 	}
-	release, err := r.acquire(ctx)
+	release, err := r.acquire(ctx, st.Generation)
 	if err != nil {
 		return err
 	}
 	defer release()
+	if held, err := r.unblock(ctx, st); held || err != nil {
+		return err
+	}
 	r.stage(StageStart)
 	gctx, cancel := context.WithTimeoutCause(ctx, r.s.Timeout, fmt.Errorf("%w after %s (the gate's own clock)", ErrTimeout, r.s.Timeout))
 	defer cancel()
@@ -48,14 +51,19 @@ func (r *run) gate(ctx context.Context) error {
 	return r.act(ctx, v, why)
 }
 
-// judge runs readiness and analysis until a verdict. A Rollout with several
-// canary steps is judged and promoted step by step until it is Healthy; the
-// verdict returned is the one the policy acts on. Errors that are not
-// verdicts (superseded, runtime trouble) end the run without an action.
+// maxSteps bounds the canary-step loop.
+const maxSteps = 100
+
+// judge runs readiness and analysis until a verdict. A Rollout with canary
+// steps is judged and promoted step by step until it is Healthy (a timed
+// pause step is analysed and left for Argo to end); the verdict returned is
+// the one the policy acts on. Errors that are not verdicts (superseded,
+// runtime trouble) end the run without an action.
 func (r *run) judge(ctx, parent context.Context) (Verdict, string, error) {
-	var promoted string
-	for step := 0; ; step++ {
-		res, err := r.watch(ctx)
+	var passed string // the steps passed so far, for the final reason
+	skip := -1        // a timed step already judged: wait for Argo to end it
+	for step := 0; step < maxSteps; step++ {
+		res, err := r.watch(ctx, skip)
 		r.rep.Readiness = &res
 		r.obs.Diagnosis(res.Diagnosis)
 		if v, why, ok := readinessVerdict(res, err, parent); ok {
@@ -65,25 +73,43 @@ func (r *run) judge(ctx, parent context.Context) (Verdict, string, error) {
 			return "", "", err
 		}
 		outcome := res.Progress.Outcome
-		if promoted != "" && outcome == workload.OutcomeComplete {
-			return VerdictPassed, promoted + "; the rollout is healthy", nil
+		if passed != "" && outcome == workload.OutcomeComplete {
+			return VerdictPassed, passed + "; the rollout is healthy", nil
 		}
 		v, why, err := r.analyze(ctx, parent, outcome)
-		if err != nil || v != VerdictPassed || outcome != workload.OutcomeStep {
+		stepping := outcome == workload.OutcomeStep || outcome == workload.OutcomeTimedStep
+		if err != nil || v != VerdictPassed || !stepping {
 			return v, why, err
 		}
-		if r.s.Policy.OnSuccess != workload.ActionPromote || r.s.DryRun || step > 100 {
+		passed = fmt.Sprintf("%d canary step(s) passed (last: %s)", step+1, why)
+		if outcome == workload.OutcomeTimedStep {
+			// A timed pause is never cut short: Argo resumes it.
+			r.event(PhaseAnalysis, "step %d passed (%s); Argo ends its timed pause", res.Progress.Step+1, why)
+			skip = res.Progress.Step
+			continue
+		}
+		if r.s.Policy.OnSuccess != workload.ActionPromote || r.s.DryRun {
 			return v, why, nil
 		}
-		// A canary step passed: promote it and judge the next one. The
-		// verified annotation waits for the last step (the final promote).
-		c, err := r.w.Promote(ctx, nil, false, false)
-		r.event(Phase(workload.ActionPromote), "step passed (%s): %s", why, c.Message)
-		if err != nil {
+		if err := r.promoteStep(ctx, why); err != nil {
 			return "", "", err
 		}
-		promoted = fmt.Sprintf("%d canary step(s) passed (last: %s)", step+1, why)
+		skip = -1
 	}
+	return "", "", fmt.Errorf("%s: gave up after %d canary steps", r.s.Target, maxSteps)
+}
+
+// promoteStep promotes a Rollout past a canary step that passed, with the
+// same guards as the final action (lease, template, generation). The
+// verified annotation waits for the last step (the final promote).
+func (r *run) promoteStep(ctx context.Context, why string) error {
+	g, err := r.guard(ctx, why)
+	if err != nil {
+		return err
+	}
+	c, err := r.w.Promote(ctx, nil, false, g)
+	r.event(Phase(workload.ActionPromote), "step passed (%s): %s", why, c.Message)
+	return err
 }
 
 // readinessVerdict turns how the readiness phase ended into a verdict:
@@ -98,10 +124,13 @@ func readinessVerdict(res readiness.Result, err error, parent context.Context) (
 		return "", "", false
 	}
 	switch {
+	case res.Verdict == readiness.TimedOut && res.Paused:
+		// Waiting on a human is not a failure.
+		return VerdictWaiting, "the rollout is paused and waits for a person to resume it: " + res.Reason, true
 	case res.Verdict == readiness.Failed || res.Verdict == readiness.TimedOut:
 		return VerdictFailed, res.Reason, true
-	case res.Progress.Outcome == workload.OutcomeInconclusive:
-		return VerdictInconclusive, "Argo Rollouts paused the rollout on an inconclusive analysis", true
+	case res.Progress.Outcome == workload.OutcomeInconclusive, res.Progress.Outcome == workload.OutcomeWaiting:
+		return VerdictWaiting, res.Progress.Message + ": a person decides", true
 	}
 	return "", "", false
 }
@@ -109,13 +138,16 @@ func readinessVerdict(res readiness.Result, err error, parent context.Context) (
 // watch is the readiness phase; the pin is taken (and what a rollback
 // would restore read, and the preflight run) the moment the revision under
 // gate is known, once per run: not again at each canary step.
-func (r *run) watch(ctx context.Context) (readiness.Result, error) {
+func (r *run) watch(ctx context.Context, skipStep int) (readiness.Result, error) {
 	h := readiness.Hooks{
 		Event: func(phase, msg string) {
 			r.event(Phase(phase), "%s", msg)
 			r.stage(StageReadiness)
 		},
 		Snapshot: r.obs.Snapshot, Now: r.e.Now,
+	}
+	if skipStep >= 0 {
+		h.Skip = func(p workload.Progress) bool { return p.Outcome == workload.OutcomeTimedStep && p.Step == skipStep }
 	}
 	if r.pin == nil {
 		h.Pinned = func(ctx context.Context, st *workload.State, owned []*appsv1.ReplicaSet, pin *workload.Pin) (string, error) {
@@ -188,4 +220,35 @@ func (r *run) record(w preflight.Workload, res preflight.Result) {
 	if len(res.Findings) == 0 {
 		r.event(PhasePreflight, "%s %s: no findings", w.Kind, w.Name)
 	}
+}
+
+// unblock handles a workload paused before the template in its spec could
+// roll out (a newer release applied onto a held Deployment): rollgate's
+// own hold is lifted and the newer template gated; a pause someone else
+// made ends the run held, nothing changed, the way to resume it printed.
+func (r *run) unblock(ctx context.Context, st *workload.State) (held bool, err error) {
+	if !st.Paused {
+		return false, nil
+	}
+	rss, err := workload.ReplicaSets(ctx, r.w, st)
+	if err != nil {
+		return false, err
+	}
+	blocked, ours := r.w.Blocked(st, r.w.Owned(st, rss))
+	switch {
+	case !blocked:
+		return false, nil
+	case ours:
+		c, err := r.w.Resume(ctx, workload.Guard{DryRun: r.s.DryRun, Generation: st.Generation})
+		r.show(resultOf(c))
+		return false, err
+	}
+	t := r.s.Target
+	msg := fmt.Sprintf("%s is paused and the template in its spec has not rolled out; the pause is not rollgate's, so it stays: resume it to let the rollout go on", t)
+	res := ActionResult{Action: workload.ActionNone, Message: msg,
+		Commands: []string{fmt.Sprintf("kubectl rollout resume %s -n %s", t, t.Namespace), "then run this gate again"}}
+	r.rep.Action, r.rep.Decision, r.rep.Reason, r.rep.DecidedBy = &res, DecisionHeld, msg, PhaseState
+	r.rep.ExitCode = int(ExitHeld)
+	r.show(res)
+	return true, nil
 }

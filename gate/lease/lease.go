@@ -46,30 +46,94 @@ func Name(t workload.Target) string {
 	return "rollgate-" + strings.ToLower(string(t.Kind)) + "-" + t.Name
 }
 
-// Acquire takes the target's Lease for holder, or fails at once (exit
-// 4) naming the gate that holds it. An expired Lease (its holder crashed or
-// was killed) is taken over.
-func Acquire(ctx context.Context, client kubernetes.Interface, t workload.Target, holder string, duration time.Duration, now func() time.Time) (*Lock, error) {
+// Holder is who takes a Lease: a gate of one generation of the workload.
+type Holder struct {
+	// ID names the gate for people (host, pid, CI job).
+	ID string
+	// Generation is the workload's metadata.generation the gate judges.
+	Generation int64
+}
+
+// identity is how a holder is written in the Lease; generationOf reads it back.
+func (h Holder) identity() string { return fmt.Sprintf("%s [generation %d]", h.ID, h.Generation) }
+
+func generationOf(identity string) int64 {
+	i := strings.LastIndex(identity, " [generation ")
+	if i < 0 {
+		return 0
+	}
+	var g int64
+	if _, err := fmt.Sscanf(identity[i:], " [generation %d]", &g); err != nil {
+		return 0
+	}
+	return g
+}
+
+// Acquire takes the target's Lease for h. A Lease held by a gate of an
+// older generation (the previous pipeline, about to find itself
+// superseded) is waited for, up to its duration and a few seconds; one
+// held for the same generation is a duplicate job and refused at once
+// (ErrHeld, exit 4). Expiry is measured on this gate's own clock, the way
+// client-go's leaderelection does it (observedTime): a record that did not
+// change for its whole duration while watched belongs to a gate that is
+// gone, and is taken over. Another host's RenewTime is never compared
+// with the local clock.
+func Acquire(ctx context.Context, client kubernetes.Interface, t workload.Target, h Holder, duration time.Duration, now func() time.Time) (*Lock, error) {
 	if now == nil {
 		now = time.Now
 	}
+	id := h.identity()
 	l := &Lock{duration: duration, now: now, lock: &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Namespace: t.Namespace, Name: Name(t)},
 		Client:     client.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: holder},
+		LockConfig: resourcelock.ResourceLockConfig{Identity: id},
 	}}
-	ts := metav1.NewMicroTime(now())
-	rec := resourcelock.LeaderElectionRecord{HolderIdentity: holder, LeaseDurationSeconds: int(duration.Seconds()),
-		AcquireTime: metav1.NewTime(ts.Time), RenewTime: metav1.NewTime(ts.Time)}
-	old, _, err := l.lock.Get(ctx)
-	switch {
-	case apierrors.IsNotFound(err):
+	deadline := now().Add(duration + 5*time.Second)
+	var seen *resourcelock.LeaderElectionRecord
+	var seenAt time.Time
+	for {
+		old, _, err := l.lock.Get(ctx)
+		switch {
+		case apierrors.IsNotFound(err):
+			return l.take(ctx, id, nil)
+		case err != nil:
+			return nil, l.kubeError(err, "get")
+		case old.HolderIdentity == "" || old.HolderIdentity == id:
+			return l.take(ctx, id, old)
+		case generationOf(old.HolderIdentity) == h.Generation:
+			return nil, fmt.Errorf("%w: generation %d of %s is already under gate (a duplicate job?): %v", ErrHeld, h.Generation, t, l.held(old))
+		}
+		switch {
+		case seen == nil:
+			seen, seenAt = old, now()
+		case !sameRecord(*seen, *old):
+			// It was renewed: its holder is alive. Only an older
+			// generation's gate is worth waiting for.
+			if generationOf(old.HolderIdentity) >= h.Generation || generationOf(old.HolderIdentity) == 0 {
+				return nil, l.held(old)
+			}
+			seen, seenAt = old, now()
+		case now().Sub(seenAt) >= time.Duration(old.LeaseDurationSeconds)*time.Second:
+			return l.take(ctx, id, old) // unchanged for its whole duration on our clock: expired
+		}
+		if now().After(deadline) {
+			return nil, l.held(old)
+		}
+		if err := sleep(ctx, min(time.Second, duration/10)); err != nil {
+			return nil, l.held(old)
+		}
+	}
+}
+
+// take writes this gate into the Lease; a conflict means another gate
+// took it at the same moment.
+func (l *Lock) take(ctx context.Context, id string, old *resourcelock.LeaderElectionRecord) (*Lock, error) {
+	ts := metav1.NewTime(l.now())
+	rec := resourcelock.LeaderElectionRecord{HolderIdentity: id, LeaseDurationSeconds: int(l.duration.Seconds()), AcquireTime: ts, RenewTime: ts}
+	var err error
+	if old == nil {
 		err = l.lock.Create(ctx, rec)
-	case err != nil:
-		return nil, l.kubeError(err, "get")
-	case old.HolderIdentity != "" && old.HolderIdentity != holder && old.RenewTime.Add(time.Duration(old.LeaseDurationSeconds)*time.Second).After(now()):
-		return nil, l.held(old)
-	default:
+	} else {
 		rec.LeaderTransitions = old.LeaderTransitions + 1
 		err = l.lock.Update(ctx, rec)
 	}
@@ -87,6 +151,21 @@ func Acquire(ctx context.Context, client kubernetes.Interface, t workload.Target
 	l.stop, l.done = stop, make(chan struct{})
 	go l.renew(rctx)
 	return l, nil
+}
+
+func sameRecord(a, b resourcelock.LeaderElectionRecord) bool {
+	return a.HolderIdentity == b.HolderIdentity && a.RenewTime.Equal(&b.RenewTime) && a.LeaseDurationSeconds == b.LeaseDurationSeconds
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func (l *Lock) held(r *resourcelock.LeaderElectionRecord) error {

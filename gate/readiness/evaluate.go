@@ -106,12 +106,12 @@ func (w *watch) judge(ctx context.Context, p workload.Progress, owned []*appsv1.
 	if p.Failed {
 		return w.failed(ctx, owned, p.Message)
 	}
-	if p.Done {
+	if p.Done && (w.h.Skip == nil || !w.h.Skip(p)) {
 		res := w.result()
 		res.Verdict = Ready
 		return res, true, nil
 	}
-	if w.pin == nil {
+	if w.pin == nil || p.Done {
 		return Result{}, false, nil
 	}
 	rs := w.w.NewReplicaSet(owned, w.pin)

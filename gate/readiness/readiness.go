@@ -43,6 +43,9 @@ type Hooks struct {
 	// ReplicaSet exists and the spec is observed), before any pod is judged.
 	// A non-empty failure ends the watch Failed with that reason.
 	Pinned func(ctx context.Context, st *workload.State, owned []*appsv1.ReplicaSet, pin *workload.Pin) (failure string, err error)
+	// Skip, when set, turns down a done progress the caller has already
+	// judged (a timed canary step it waits for Argo to end).
+	Skip func(workload.Progress) bool
 	// Snapshot, when set, receives the whole state after every change.
 	Snapshot func(Snapshot)
 	Now      func() time.Time

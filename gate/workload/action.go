@@ -14,7 +14,18 @@ const (
 	ActionPromoteFull Action = "promote-full"
 	ActionAbort       Action = "abort"
 	ActionRetry       Action = "retry"
+	ActionResume      Action = "resume"
 )
+
+// Guard makes an action conditional on what the gate observed.
+type Guard struct {
+	// DryRun decides and describes the action, and sends nothing.
+	DryRun bool
+	// Generation, when not zero, is metadata.generation when the gate last
+	// checked the template under gate: the action applies only while the
+	// object is still at it (a JSON-patch test where the kind allows one).
+	Generation int64
+}
 
 var (
 	// ErrSuperseded: a newer revision replaced the one under gate; nothing

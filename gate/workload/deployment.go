@@ -2,10 +2,14 @@ package workload
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -70,27 +74,57 @@ func (k *deployment) Owned(st *State, all []*appsv1.ReplicaSet) []*appsv1.Replic
 	return out
 }
 
-// Pin waits until the controller has observed the current spec and created
-// its ReplicaSet, so the revision read is the one this deploy produced.
+// Pin pins by template, not only by revision: the revision under gate is
+// the ReplicaSet whose template (without pod-template-hash) equals the
+// Deployment's, as the controller finds it (kubernetes
+// pkg/controller/deployment/util/deployment_util.go FindNewReplicaSet,
+// EqualIgnoreHash), once the controller has observed the current spec and
+// numbered that ReplicaSet as the Deployment's revision. A paused
+// Deployment whose new template has no ReplicaSet yet is not pinned.
 func (k *deployment) Pin(st *State, owned []*appsv1.ReplicaSet) (*Pin, bool) {
 	d := st.deployment
-	rev := revisionOf(d)
-	if d.Status.ObservedGeneration < d.Generation || replicaSetOfRevision(owned, rev) == nil {
+	if d.Status.ObservedGeneration < d.Generation {
 		return nil, false
 	}
-	p := pinDeployment(d, owned, rev)
+	rs := templateReplicaSet(owned, d.Spec.Template)
+	if rs == nil || revisionOf(rs) != revisionOf(d) {
+		return nil, false
+	}
+	p := pinDeployment(d, owned, rs)
 	return &p, true
 }
 
+// SupersededBy: a template other than the pinned one, or a newer revision.
 func (k *deployment) SupersededBy(st *State, pin *Pin) string {
-	if rev := revisionOf(st.deployment); rev > pin.Revision {
+	d := st.deployment
+	if rev := revisionOf(d); rev > pin.Revision {
 		return fmt.Sprintf("revision %d", rev)
+	}
+	if pin.template != nil && !equalIgnoreHash(d.Spec.Template, *pin.template) {
+		return fmt.Sprintf("a newer template (%s, not yet rolled out)", strings.Join(images(d.Spec.Template.Spec.Containers), ", "))
 	}
 	return ""
 }
 
 func (k *deployment) NewReplicaSet(owned []*appsv1.ReplicaSet, pin *Pin) *appsv1.ReplicaSet {
+	for _, rs := range owned {
+		if rs.Name == pin.ReplicaSet {
+			return rs
+		}
+	}
 	return replicaSetOfRevision(owned, pin.Revision)
+}
+
+// Blocked: paused, with no ReplicaSet for the template in the spec (the
+// controller creates none while paused: kubernetes
+// pkg/controller/deployment/sync.go sync). ours: rollgate's hold paused it
+// (its annotation, and spec.paused last written by rollgate's field manager).
+func (k *deployment) Blocked(st *State, owned []*appsv1.ReplicaSet) (bool, bool) {
+	d := st.deployment
+	if !d.Spec.Paused || templateReplicaSet(owned, d.Spec.Template) != nil {
+		return false, false
+	}
+	return true, d.Annotations[AnnotationHeldAt] != "" && pausedBy(d, FieldManager)
 }
 
 // Quota: the Deployment surges like the controller (maxSurge rounded up);
@@ -154,4 +188,45 @@ func controlledBy(st *State, all []*appsv1.ReplicaSet) []*appsv1.ReplicaSet {
 		}
 	}
 	return out
+}
+
+// FieldManager is the name rollgate writes with: managedFields tell which
+// of a workload's fields it set last.
+const FieldManager = "rollgate"
+
+// pausedBy reports whether manager last set spec.paused (managedFields).
+func pausedBy(d *appsv1.Deployment, manager string) bool {
+	owner := ""
+	for _, m := range d.ManagedFields {
+		if m.FieldsV1 == nil {
+			continue
+		}
+		var f struct {
+			Spec map[string]json.RawMessage `json:"f:spec"`
+		}
+		if json.Unmarshal(m.FieldsV1.Raw, &f) == nil {
+			if _, ok := f.Spec["f:paused"]; ok {
+				owner = m.Manager
+			}
+		}
+	}
+	return owner == manager
+}
+
+// templateReplicaSet is the oldest ReplicaSet whose template equals t
+// ignoring pod-template-hash, as FindNewReplicaSet picks it.
+func templateReplicaSet(owned []*appsv1.ReplicaSet, t corev1.PodTemplateSpec) *appsv1.ReplicaSet {
+	var found *appsv1.ReplicaSet
+	for _, rs := range owned {
+		if equalIgnoreHash(rs.Spec.Template, t) && (found == nil || rs.CreationTimestamp.Before(&found.CreationTimestamp)) {
+			found = rs
+		}
+	}
+	return found
+}
+
+// equalIgnoreHash is deployment_util.go EqualIgnoreHash: templates equal
+// but for the pod-template-hash label.
+func equalIgnoreHash(a, b corev1.PodTemplateSpec) bool {
+	return apiequality.Semantic.DeepEqual(templateWithoutHash(a), templateWithoutHash(b))
 }

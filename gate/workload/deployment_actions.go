@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +28,10 @@ const (
 	AnnotationVerifiedAt       = "rollgate.dev/verified-at"
 	AnnotationRolledBackFrom   = "rollgate.dev/rolled-back-revision"
 	AnnotationRolledBackTo     = "rollgate.dev/rolled-back-to-template-hash"
-	annotationPrefix           = "rollgate.dev/"
+	// AnnotationHeldAt records that rollgate paused the Deployment (hold),
+	// and when: a later run may lift that pause, never anyone else's.
+	AnnotationHeldAt = "rollgate.dev/held-at"
+	annotationPrefix = "rollgate.dev/"
 )
 
 // Restore is the pre-deploy state a rollback returns to: the stable
@@ -39,6 +43,8 @@ type Restore struct {
 	TemplateHash string                 `json:"templateHash"`
 	Template     corev1.PodTemplateSpec `json:"-"`
 	Annotations  map[string]string      `json:"-"`
+	// Why says which template a rollback restores and why, for people.
+	Why string `json:"why,omitempty"`
 }
 
 // Restore reads the stable ReplicaSet the pin names. It returns nil
@@ -74,7 +80,7 @@ func (k *deployment) get(ctx context.Context) (*appsv1.Deployment, error) {
 }
 
 func (k *deployment) patch(ctx context.Context, pt types.PatchType, body []byte) error {
-	_, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Patch(ctx, k.t.Name, pt, body, metav1.PatchOptions{FieldManager: "rollgate"})
+	_, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Patch(ctx, k.t.Name, pt, body, metav1.PatchOptions{FieldManager: FieldManager})
 	if err != nil && apierrors.IsInvalid(err) && strings.Contains(strings.ToLower(err.Error()), "testing value") {
 		return fmt.Errorf("%w: %s changed while being gated (a newer revision was applied): nothing was patched", ErrSuperseded, k.what())
 	}
@@ -83,9 +89,12 @@ func (k *deployment) patch(ctx context.Context, pt types.PatchType, body []byte)
 
 // Promote records the verified revision on the Deployment and resumes it if
 // paused. A revision already verified and running is not touched again.
-func (k *deployment) Promote(ctx context.Context, pin *Pin, _ bool, dryRun bool) (Change, error) {
+func (k *deployment) Promote(ctx context.Context, pin *Pin, _ bool, g Guard) (Change, error) {
 	res := Change{Action: ActionPromote}
-	d, err := k.get(ctx)
+	if pin == nil {
+		return res, fmt.Errorf("%w: cannot promote %s: the revision under gate was never pinned", ErrCannotAct, k.what())
+	}
+	d, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -98,33 +107,30 @@ func (k *deployment) Promote(ctx context.Context, pin *Pin, _ bool, dryRun bool)
 	if d.Spec.Paused {
 		res.Message += " and resume the paused deployment"
 	}
-	if dryRun {
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
-	ann := map[string]any{AnnotationVerifiedRevision: rev}
+	ann := map[string]string{AnnotationVerifiedRevision: rev}
 	for k, v := range verifiedAnnotations(pin, time.Now()) {
 		ann[k] = v
 	}
-	if d.Annotations[AnnotationRolledBackTo] != "" { // an older rollback's record no longer describes this template
-		ann[AnnotationRolledBackFrom], ann[AnnotationRolledBackTo] = nil, nil
-	}
-	patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
+	ops := testGeneration(d)
+	ops = append(ops, setAnnotations(d, ann)...)
+	// An older rollback's record (or rollgate's hold) no longer describes this template.
+	ops = append(ops, removeAnnotations(d, AnnotationRolledBackFrom, AnnotationRolledBackTo, AnnotationHeldAt)...)
 	if d.Spec.Paused {
-		patch["spec"] = map[string]any{"paused": false}
+		ops = append(ops, op("replace", "/spec/paused", false))
 	}
-	body, _ := json.Marshal(patch)
-	if err := k.patch(ctx, types.MergePatchType, body); err != nil {
-		return res, err
-	}
-	res.Applied = true
-	return res, nil
+	return k.apply(ctx, res, ops)
 }
 
-// Hold pauses the Deployment (kubectl rollout pause) so a person decides.
-func (k *deployment) Hold(ctx context.Context, dryRun bool) (Change, error) {
+// Hold pauses the Deployment (kubectl rollout pause) so a person decides,
+// and records that rollgate paused it: a later run may lift its own pause
+// (a newer template applied onto a held Deployment), never anyone else's.
+func (k *deployment) Hold(ctx context.Context, g Guard) (Change, error) {
 	res := Change{Action: ActionHold}
-	d, err := k.get(ctx)
+	d, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -133,15 +139,35 @@ func (k *deployment) Hold(ctx context.Context, dryRun bool) (Change, error) {
 		return res, nil
 	}
 	res.Message = "pause " + k.what()
-	if dryRun {
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
-	if err := k.patch(ctx, types.MergePatchType, []byte(`{"spec":{"paused":true}}`)); err != nil {
+	ops := testGeneration(d)
+	ops = append(ops, setAnnotations(d, map[string]string{AnnotationHeldAt: time.Now().UTC().Format(time.RFC3339)})...)
+	ops = append(ops, op("replace", "/spec/paused", true))
+	return k.apply(ctx, res, ops)
+}
+
+// Resume lifts rollgate's own hold so the template now in the spec rolls
+// out (kubectl rollout resume).
+func (k *deployment) Resume(ctx context.Context, g Guard) (Change, error) {
+	res := Change{Action: ActionResume}
+	d, err := k.guarded(ctx, g)
+	if err != nil {
 		return res, err
 	}
-	res.Applied = true
-	return res, nil
+	if !d.Spec.Paused {
+		res.Message = k.what() + " is not paused"
+		return res, nil
+	}
+	res.Message = "lift rollgate's own hold of " + k.what() + " so the template applied since rolls out"
+	if g.DryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	ops := append(testGeneration(d), removeAnnotations(d, AnnotationHeldAt)...)
+	return k.apply(ctx, res, append(ops, op("replace", "/spec/paused", false)))
 }
 
 // Rollback restores the pod template recorded at pin time the way kubectl
@@ -149,14 +175,17 @@ func (k *deployment) Hold(ctx context.Context, dryRun bool) (Change, error) {
 // pod-template-hash label) and metadata.annotations (the Deployment's own
 // bookkeeping kept, the rest from the ReplicaSet). Unlike kubectl it also
 // resumes a paused Deployment (a held gate is rolled back in one step) and
-// tests that the revision under gate is still the current one, so a newer
-// deploy is never overwritten.
-func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, dryRun bool) (Change, error) {
+// tests that the object is still the one judged (the guard's generation
+// and the revision under gate), so a newer deploy is never overwritten.
+func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, g Guard) (Change, error) {
 	res := Change{Action: ActionRollback}
+	if pin == nil {
+		return res, fmt.Errorf("%w: cannot roll back %s: the revision under gate was never pinned", ErrCannotAct, k.what())
+	}
 	if to == nil {
 		return res, fmt.Errorf("%w: cannot roll back %s: no previous revision was recorded (a first rollout, or its ReplicaSet was already gone: revisionHistoryLimit 0); roll forward or restore it by hand", ErrCannotAct, k.what())
 	}
-	d, err := k.get(ctx)
+	d, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -168,32 +197,92 @@ func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, dryRun
 		res.Message = fmt.Sprintf("%s already runs the template of revision %d: nothing to do", k.what(), to.Revision)
 		return res, nil
 	}
-	res.Message = fmt.Sprintf("roll back %s from revision %d to the template of revision %d (%s)", k.what(), pin.Revision, to.Revision,
-		strings.Join(images(to.Template.Spec.Containers), ", "))
-	if dryRun {
+	res.Message = fmt.Sprintf("roll back %s from revision %d to the template of revision %d (%s)%s", k.what(), pin.Revision, to.Revision,
+		strings.Join(images(to.Template.Spec.Containers), ", "), to.Why)
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
 	ann := rollbackAnnotations(d.Annotations, to.Annotations)
 	ann[AnnotationRolledBackFrom] = strconv.FormatInt(pin.Revision, 10)
 	ann[AnnotationRolledBackTo] = to.TemplateHash
-	ops := []map[string]any{
-		{"op": "test", "path": "/metadata/annotations/" + jsonPointerEscape(RevisionAnnotation), "value": strconv.FormatInt(pin.Revision, 10)},
-		{"op": "replace", "path": "/spec/template", "value": to.Template},
-		{"op": "replace", "path": "/metadata/annotations", "value": ann},
-	}
+	delete(ann, AnnotationHeldAt)
+	ops := append(testGeneration(d),
+		op("test", "/metadata/annotations/"+jsonPointerEscape(RevisionAnnotation), strconv.FormatInt(pin.Revision, 10)),
+		op("replace", "/spec/template", to.Template),
+		op("replace", "/metadata/annotations", ann))
 	if d.Spec.Paused {
-		ops = append(ops, map[string]any{"op": "replace", "path": "/spec/paused", "value": false})
+		ops = append(ops, op("replace", "/spec/paused", false))
 	}
+	return k.apply(ctx, res, ops)
+}
+
+// guarded reads the Deployment and refuses (ErrSuperseded) when its
+// generation moved past the one the gate last checked.
+func (k *deployment) guarded(ctx context.Context, g Guard) (*appsv1.Deployment, error) {
+	d, err := k.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if g.Generation != 0 && d.Generation != g.Generation {
+		return nil, fmt.Errorf("%w: %s changed (generation %d, judged at %d) while being gated: nothing was patched", ErrSuperseded, k.what(), d.Generation, g.Generation)
+	}
+	return d, nil
+}
+
+// apply sends a JSON patch and marks the change applied.
+func (k *deployment) apply(ctx context.Context, res Change, ops []map[string]any) (Change, error) {
 	body, err := json.Marshal(ops)
 	if err != nil {
-		return res, fmt.Errorf("build the rollback patch of %s: %w", k.what(), err)
+		return res, fmt.Errorf("build the %s patch of %s: %w", res.Action, k.what(), err)
 	}
 	if err := k.patch(ctx, types.JSONPatchType, body); err != nil {
 		return res, err
 	}
 	res.Applied = true
 	return res, nil
+}
+
+func op(name, path string, value any) map[string]any {
+	return map[string]any{"op": name, "path": path, "value": value}
+}
+
+// testGeneration makes a patch apply only to the generation read: a spec
+// changed in between (a newer apply) fails the patch, nothing changes.
+func testGeneration(d *appsv1.Deployment) []map[string]any {
+	return []map[string]any{op("test", "/metadata/generation", d.Generation)}
+}
+
+// setAnnotations adds or replaces annotations (creating the map if needed).
+func setAnnotations(d *appsv1.Deployment, ann map[string]string) []map[string]any {
+	if d.Annotations == nil {
+		return []map[string]any{op("add", "/metadata/annotations", ann)}
+	}
+	var ops []map[string]any
+	for _, key := range sortedKeys(ann) {
+		ops = append(ops, op("add", "/metadata/annotations/"+jsonPointerEscape(key), ann[key]))
+	}
+	return ops
+}
+
+// removeAnnotations removes those of keys the Deployment has.
+func removeAnnotations(d *appsv1.Deployment, keys ...string) []map[string]any {
+	var ops []map[string]any
+	for _, key := range keys {
+		if _, ok := d.Annotations[key]; ok {
+			ops = append(ops, map[string]any{"op": "remove", "path": "/metadata/annotations/" + jsonPointerEscape(key)})
+		}
+	}
+	return ops
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // rolledBack reports whether d is the result of a rollgate rollback to to.

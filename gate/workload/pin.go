@@ -22,6 +22,8 @@ type Pin struct {
 	// rollout began, before which the stable pods served all traffic.
 	Created time.Time `json:"created,omitzero"`
 	Stable  *Stable   `json:"stable,omitempty"`
+	// template is the pinned template, for the supersede check.
+	template *corev1.PodTemplateSpec
 }
 
 // Stable is the previous ReplicaSet of a Deployment.
@@ -58,14 +60,13 @@ func replicaSetOfRevision(owned []*appsv1.ReplicaSet, rev int64) *appsv1.Replica
 	return nil
 }
 
-// pinDeployment records revision rev of d and the newest older revision as
-// the stable one.
-func pinDeployment(d *appsv1.Deployment, owned []*appsv1.ReplicaSet, rev int64) Pin {
-	p := Pin{Revision: rev, Images: images(d.Spec.Template.Spec.Containers)}
-	if rs := replicaSetOfRevision(owned, rev); rs != nil {
-		p.ReplicaSet, p.TemplateHash = rs.Name, rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey]
-		p.Created = rs.CreationTimestamp.UTC()
-	}
+// pinDeployment records rs, d's ReplicaSet under gate, and the newest
+// older revision as the stable one.
+func pinDeployment(d *appsv1.Deployment, owned []*appsv1.ReplicaSet, rs *appsv1.ReplicaSet) Pin {
+	rev := revisionOf(rs)
+	t := templateWithoutHash(rs.Spec.Template)
+	p := Pin{Revision: rev, Images: images(d.Spec.Template.Spec.Containers), template: &t,
+		ReplicaSet: rs.Name, TemplateHash: rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey], Created: rs.CreationTimestamp.UTC()}
 	for _, rs := range owned {
 		if r := revisionOf(rs); r < rev {
 			p.Stable = &Stable{ReplicaSet: rs.Name, Revision: r, TemplateHash: rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey],

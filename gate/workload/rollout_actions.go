@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -47,7 +48,7 @@ type patches struct{ spec, status, unified string }
 // v0.10).
 func (k *rollout) send(ctx context.Context, p patches) error {
 	r := k.c.Dynamic.Resource(RolloutGVR).Namespace(k.t.Namespace)
-	opts := metav1.PatchOptions{FieldManager: "rollgate"}
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
 	specPatch := func(body string) error {
 		if body == "" {
 			return nil
@@ -129,12 +130,12 @@ func promotePatches(u *unstructured.Unstructured, full bool) patches {
 
 // Promote promotes the Rollout one step (or fully), retries an aborted one
 // (kubectl-argo-rollouts retry), and records the verified pod hash.
-func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, dryRun bool) (Change, error) {
+func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, g Guard) (Change, error) {
 	res := Change{Action: ActionPromote}
 	if full {
 		res.Action = ActionPromoteFull
 	}
-	u, err := k.get(ctx)
+	u, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -158,7 +159,7 @@ func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, dryRun bool)
 			res.Message = fmt.Sprintf("promote %s from step %s of %d", k.what(), stepText(st), st.Steps)
 		}
 	}
-	if dryRun {
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
@@ -177,9 +178,9 @@ func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, dryRun bool)
 
 // Abort aborts the Rollout: Argo scales the stable ReplicaSet back up and
 // sends traffic to it. An already aborted Rollout is left as it is.
-func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, dryRun bool) (Change, error) {
+func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, g Guard) (Change, error) {
 	res := Change{Action: ActionAbort}
-	u, err := k.get(ctx)
+	u, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -192,7 +193,7 @@ func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, dryRun bool)
 		return res, fmt.Errorf("%w: cannot abort %s: there is no stable ReplicaSet to return to (stableRS %q)", ErrCannotAct, k.what(), st.StableHash)
 	}
 	res.Message = fmt.Sprintf("abort %s: back to the stable pod hash %s", k.what(), st.StableHash)
-	if dryRun {
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
@@ -204,9 +205,9 @@ func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, dryRun bool)
 }
 
 // Hold pauses the Rollout (kubectl-argo-rollouts pause).
-func (k *rollout) Hold(ctx context.Context, dryRun bool) (Change, error) {
+func (k *rollout) Hold(ctx context.Context, g Guard) (Change, error) {
 	res := Change{Action: ActionHold}
-	u, err := k.get(ctx)
+	u, err := k.guarded(ctx, g)
 	if err != nil {
 		return res, err
 	}
@@ -221,7 +222,7 @@ func (k *rollout) Hold(ctx context.Context, dryRun bool) (Change, error) {
 		return res, nil
 	}
 	res.Message = "pause " + k.what()
-	if dryRun {
+	if g.DryRun {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
@@ -253,3 +254,30 @@ func (k *rollout) verifyStable(ctx context.Context) (Progress, error) {
 	}
 	return waitReplicaSetAvailable(ctx, k.c, ns, owned[0].Name, st.Replicas)
 }
+
+// guarded reads the Rollout and refuses (ErrSuperseded) when its generation
+// moved past the one the gate last checked. Argo's status patches are
+// merge patches on the status subresource, which take no JSON-patch test:
+// this read right before them is the guard.
+func (k *rollout) guarded(ctx context.Context, g Guard) (*unstructured.Unstructured, error) {
+	u, err := k.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if g.Generation != 0 && u.GetGeneration() != g.Generation {
+		return nil, fmt.Errorf("%w: %s changed (generation %d, judged at %d) while being gated: nothing was patched", ErrSuperseded, k.what(), u.GetGeneration(), g.Generation)
+	}
+	return u, nil
+}
+
+// Resume: rollgate's hold of a Rollout leaves Argo's own pause as it is,
+// so there is no hold of its own to lift.
+func (k *rollout) Resume(context.Context, Guard) (Change, error) {
+	return Change{Action: ActionResume, Message: k.what() + ": nothing of rollgate's to lift"}, nil
+}
+
+// Blocked: Argo creates the new template's ReplicaSet whether or not the
+// Rollout is paused (argo-rollouts rollout/canary.go rolloutCanary calls
+// getAllReplicaSetsAndSyncRevision before any pause is reconciled), so a
+// Rollout is never blocked the way a Deployment is.
+func (k *rollout) Blocked(*State, []*appsv1.ReplicaSet) (bool, bool) { return false, false }

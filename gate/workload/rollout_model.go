@@ -109,7 +109,7 @@ func byHash(owned []*appsv1.ReplicaSet, hash string) *appsv1.ReplicaSet {
 func (k *rollout) Pin(st *State, owned []*appsv1.ReplicaSet) (*Pin, bool) {
 	s := st.rollout.status
 	rs := byHash(owned, s.CanaryHash)
-	if s.ObservedGeneration < s.Generation || rs == nil {
+	if !s.Observed || rs == nil {
 		return nil, false
 	}
 	p := &Pin{Revision: rolloutRevision(rs), ReplicaSet: rs.Name, TemplateHash: s.CanaryHash, Images: images(rs.Spec.Template.Spec.Containers),

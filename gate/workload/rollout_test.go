@@ -38,9 +38,26 @@ func TestRolloutProgress(t *testing.T) {
 		{"paused at a canary step is ready for analysis",
 			`status: {observedGeneration: "2", phase: Paused, currentStepIndex: 1, pauseConditions: [{reason: CanaryPauseStep}]}`,
 			true, false, OutcomeStep, "paused at step 2 of 3"},
-		{"paused by an inconclusive analysis is a hold",
-			`status: {observedGeneration: "2", phase: Paused, pauseConditions: [{reason: InconclusiveAnalysis}]}`,
+		{"paused by an inconclusive analysis run is a hold (Argo's reason InconclusiveAnalysisRun)",
+			`status: {observedGeneration: "2", phase: Paused, pauseConditions: [{reason: InconclusiveAnalysisRun}]}`,
 			true, false, OutcomeInconclusive, "inconclusive"},
+		{"paused by an inconclusive experiment is a hold",
+			`status: {observedGeneration: "2", phase: Paused, pauseConditions: [{reason: InconclusiveExperiment}]}`,
+			true, false, OutcomeInconclusive, "InconclusiveExperiment"},
+		{"a blue-green preview waiting for promotion is ready for analysis",
+			`status: {observedGeneration: "2", phase: Paused, pauseConditions: [{reason: BlueGreenPause}]}`,
+			true, false, OutcomePreview, "preview"},
+		{"a pause reason rollgate does not know waits on a human and is named",
+			`status: {observedGeneration: "2", phase: Paused, pauseConditions: [{reason: SomethingNew}]}`,
+			true, false, OutcomeWaiting, "SomethingNew"},
+		{"a manual pause (spec.paused) waits, it is not ready",
+			`status: {observedGeneration: "2", phase: Paused, message: manually paused}`, false, false, "", "manually paused"},
+		{"an observedGeneration that is not a number counts as observed (rolloututil.go)",
+			`status: {observedGeneration: "", phase: Healthy}`, true, false, "", "healthy"},
+		{"an observedGeneration ahead of the generation counts as observed",
+			`status: {observedGeneration: "3", phase: Healthy}`, true, false, "", "healthy"},
+		{"unpausing is not ready even when the phase still says Healthy",
+			`status: {observedGeneration: "2", phase: Healthy, controllerPause: true}`, false, false, "", "unpausing"},
 		{"controller pause without conditions is unpausing, not ready",
 			`status: {observedGeneration: "2", phase: Paused, controllerPause: true}`, false, false, "", "unpausing"},
 		{"degraded is a failure with Argo's message",
@@ -60,5 +77,17 @@ func TestRolloutProgress(t *testing.T) {
 				t.Errorf("got %+v outcome %q; want done=%v failed=%v outcome %q message containing %q", p, outcome, tt.done, tt.fail, tt.outcome, tt.msg)
 			}
 		})
+	}
+}
+
+func TestATimedPauseStepIsAnalysedButLeftForArgoToEnd(t *testing.T) {
+	const meta = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {generation: 2}\nspec: {strategy: {canary: {steps: [{setWeight: 20}, {pause: {duration: 40s}}, {setWeight: 50}, {pause: {}}]}}}\n"
+	timed := RolloutProgress(rolloutFrom(t, meta+`status: {observedGeneration: "2", phase: Paused, currentStepIndex: 1, pauseConditions: [{reason: CanaryPauseStep}]}`))
+	if !timed.Done || timed.Outcome != OutcomeTimedStep || timed.Step != 1 {
+		t.Errorf("a pause with a duration: %+v, want done at step 1 with outcome %q", timed, OutcomeTimedStep)
+	}
+	open := RolloutProgress(rolloutFrom(t, meta+`status: {observedGeneration: "2", phase: Paused, currentStepIndex: 3, pauseConditions: [{reason: CanaryPauseStep}]}`))
+	if !open.Done || open.Outcome != OutcomeStep || open.Step != 3 {
+		t.Errorf("an indefinite pause: %+v, want done at step 3 with outcome %q", open, OutcomeStep)
 	}
 }

@@ -33,6 +33,9 @@ type Progress struct {
 	Message string `json:"message"`
 	// Outcome refines a done Rollout: why it stands still.
 	Outcome Outcome `json:"outcome,omitempty"`
+	// Step is the canary step a Rollout stands at (OutcomeStep,
+	// OutcomeTimedStep), -1 otherwise.
+	Step int `json:"step,omitempty"`
 }
 
 // Outcome says why a Rollout that is not progressing stands where it is.
@@ -43,8 +46,18 @@ const (
 	OutcomeComplete Outcome = ""
 	// OutcomeStep: paused at a canary step, the canary up: analyse it.
 	OutcomeStep Outcome = "ready-for-analysis"
-	// OutcomeInconclusive: Argo's own analysis was inconclusive.
+	// OutcomeTimedStep: paused at a canary step with a duration: analyse
+	// it, and let Argo end the pause (never cut it short).
+	OutcomeTimedStep Outcome = "timed-step"
+	// OutcomePreview: a blue-green preview waits for promotion
+	// (autoPromotionEnabled: false): analyse it, then promote.
+	OutcomePreview Outcome = "preview"
+	// OutcomeInconclusive: Argo's own analysis (or experiment) was
+	// inconclusive: a human decides.
 	OutcomeInconclusive Outcome = "inconclusive"
+	// OutcomeWaiting: paused for a reason rollgate does not judge: a human
+	// decides.
+	OutcomeWaiting Outcome = "waiting"
 )
 
 func ptrOr(p *int32, def int32) int32 {

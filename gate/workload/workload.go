@@ -48,14 +48,21 @@ type Workload interface {
 	// Hygiene is what the preflight rules look at.
 	Hygiene(st *State) (preflight.Workload, error)
 
+	// Blocked says whether the template in the spec cannot roll out
+	// because the object is paused before its ReplicaSet exists, and
+	// whether rollgate's own hold is what pauses it.
+	Blocked(st *State, owned []*appsv1.ReplicaSet) (blocked, ours bool)
+
 	// Promote records pin verified and lets the rollout go on (full:
 	// every remaining step at once).
-	Promote(ctx context.Context, pin *Pin, full bool, dryRun bool) (Change, error)
+	Promote(ctx context.Context, pin *Pin, full bool, g Guard) (Change, error)
 	// Hold leaves the rollout paused for a person.
-	Hold(ctx context.Context, dryRun bool) (Change, error)
+	Hold(ctx context.Context, g Guard) (Change, error)
+	// Resume lifts rollgate's own hold.
+	Resume(ctx context.Context, g Guard) (Change, error)
 	// Rollback returns to the pre-deploy state: the restored template, or
 	// a Rollout's abort.
-	Rollback(ctx context.Context, pin *Pin, to *Restore, dryRun bool) (Change, error)
+	Rollback(ctx context.Context, pin *Pin, to *Restore, g Guard) (Change, error)
 	// VerifyStable waits, after a Rollout's abort, until the stable pods
 	// serve again; nil for kinds whose rollback is a new rollout to watch.
 	VerifyStable() func(ctx context.Context) (Progress, error)
