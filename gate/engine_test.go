@@ -59,11 +59,13 @@ func TestRunOnAWorkloadRollgateAlreadySettled(t *testing.T) {
 	}
 }
 
+// A second job gating the same generation is a duplicate: refused at once,
+// without waiting for the lease (lease_test.go covers the waits).
 func TestRunRefusesATargetLockedByAnotherGate(t *testing.T) {
 	now := metav1.NewMicroTime(time.Now())
 	held := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: "rollgate-deployment-" + name, Namespace: ns},
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: new("pipeline-other-7"), LeaseDurationSeconds: new(int32(30)),
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: new("pipeline-other-7 [generation 4]"), LeaseDurationSeconds: new(int32(30)),
 			AcquireTime: &now, RenewTime: &now},
 	}
 	if got := lease.Name(workload.Target{Kind: workload.KindDeployment, Name: name}); got != held.Name {
@@ -96,8 +98,11 @@ func TestRunPromotesAPassingRevision(t *testing.T) {
 		t.Errorf("asked %d times, analysis %+v; want 3 passed intervals", q.count(), rep.Analysis)
 	}
 	ps := patchesOf(c)
-	if len(ps) != 1 || ps[0].GetPatchType() != types.MergePatchType {
-		t.Fatalf("patches %s; want one merge patch recording the verified revision", describe(writes(c, "deployments")))
+	if len(ps) != 1 || ps[0].GetPatchType() != types.JSONPatchType {
+		t.Fatalf("patches %s; want one JSON patch recording the verified revision", describe(writes(c, "deployments")))
+	}
+	if ops := jsonOps(t, ps[0]); ops[0]["op"] != "test" || ops[0]["path"] != "/metadata/generation" || ops[0]["value"] != float64(4) {
+		t.Errorf("first op %v; want the guard: a test of the generation judged (4)", ops[0])
 	}
 	d, err := c.AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -151,8 +156,11 @@ func TestRunRollsBackAFailingRevision(t *testing.T) {
 		t.Fatalf("patches %s; want the one rollback patch", describe(writes(c, "deployments")))
 	}
 	ops := jsonOps(t, ps[0])
-	if len(ops) == 0 || ops[0]["op"] != "test" || ops[0]["path"] != "/metadata/annotations/deployment.kubernetes.io~1revision" || ops[0]["value"] != "2" {
-		t.Errorf("first op %v; want a test of the revision annotation at 2", ops[0])
+	if len(ops) < 2 || ops[0]["op"] != "test" || ops[0]["path"] != "/metadata/generation" || ops[0]["value"] != float64(4) {
+		t.Fatalf("ops %v; want first the guard: a test of the generation judged (4)", ops)
+	}
+	if ops[1]["op"] != "test" || ops[1]["path"] != "/metadata/annotations/deployment.kubernetes.io~1revision" || ops[1]["value"] != "2" {
+		t.Errorf("second op %v; want a test of the revision annotation at 2", ops[1])
 	}
 	d, err := c.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
@@ -248,15 +256,18 @@ func TestRunCancelledAppliesOnCancel(t *testing.T) {
 				t.Errorf("Prometheus asked %d times", q.count())
 			}
 			ps := patchesOf(c)
-			if len(ps) != 1 || ps[0].GetPatchType() != types.MergePatchType || string(ps[0].GetPatch()) != `{"spec":{"paused":true}}` {
-				t.Fatalf("patches %s; want the one hold patch spec.paused", describe(writes(c, "deployments")))
+			if len(ps) != 1 || ps[0].GetPatchType() != types.JSONPatchType {
+				t.Fatalf("patches %s; want the one hold patch", describe(writes(c, "deployments")))
+			}
+			if ops := jsonOps(t, ps[0]); len(ops) != 3 || ops[0]["path"] != "/metadata/generation" || ops[2]["path"] != "/spec/paused" || ops[2]["value"] != true {
+				t.Errorf("hold ops %v; want the generation test, the held-at record and spec.paused true", ops)
 			}
 			if rep.Action == nil || rep.Action.Action != workload.ActionHold || !rep.Action.Applied || rep.Action.Verify != nil {
 				t.Errorf("action %+v; want hold applied, not verified", rep.Action)
 			}
 			d, _ := c.AppsV1().Deployments(ns).Get(context.Background(), name, metav1.GetOptions{})
-			if !d.Spec.Paused {
-				t.Error("the deployment is not paused after onCancel hold")
+			if !d.Spec.Paused || d.Annotations[workload.AnnotationHeldAt] == "" {
+				t.Errorf("after onCancel hold: paused %v, annotations %v; want paused with rollgate's hold recorded", d.Spec.Paused, d.Annotations)
 			}
 		})
 	}
