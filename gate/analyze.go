@@ -25,8 +25,8 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Ve
 	vars := workload.VarsFor(r.s.Target, r.pin)
 	r.event(PhaseAnalysis, "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods, a.Length(), a.Interval)
 	var baselineAt time.Time
-	if r.s.Target.Kind == workload.KindDeployment && outcome == workload.OutcomeComplete && a.HasBaseline() && !r.pin.Created.IsZero() {
-		baselineAt = r.pin.Created
+	if r.s.Target.Kind == workload.KindDeployment && outcome == workload.OutcomeComplete && a.HasBaseline() {
+		baselineAt = r.rolloutBegan()
 		r.event(PhaseAnalysis, "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
 			baselineAt.Format(time.RFC3339), r.pin.Revision)
 	}
@@ -90,4 +90,16 @@ func MeasurementLine(m promql.Measurement) string {
 		s += " [prometheus warning: " + w + "]"
 	}
 	return s
+}
+
+// rolloutBegan is when the stable pods last served all traffic: the
+// creation of the revision's ReplicaSet, unless that ReplicaSet is older
+// than this gate's whole clock (a revert or rollback reuses one that may be
+// months old): then the pin, taken right after the pipeline's apply.
+func (r *run) rolloutBegan() time.Time {
+	p := r.pin
+	if p.Created.IsZero() || p.Created.Before(r.rep.StartedAt.Add(-r.s.Timeout)) {
+		return p.At
+	}
+	return p.Created
 }

@@ -98,6 +98,9 @@ func (r *run) stage(st Stage) {
 
 // setPin records the revision under gate on the report.
 func (r *run) setPin(p *workload.Pin) {
+	if p.At.IsZero() {
+		p.At = r.e.now().UTC()
+	}
 	r.pin = p
 	r.rep.Pin, r.rep.Revision = p, fmt.Sprint(p.Revision)
 }

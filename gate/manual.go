@@ -73,7 +73,7 @@ func (r *run) manualAct(ctx context.Context, st *workload.State, a workload.Acti
 		r.show(res)
 		return res, nil
 	}
-	to, err := r.w.Restore(ctx, r.pin)
+	to, err := r.w.Restore(ctx, st, r.pin)
 	if err != nil {
 		return ActionResult{Action: a}, err
 	}

@@ -151,7 +151,7 @@ func (r *run) watch(ctx context.Context, skipStep int) (readiness.Result, error)
 	}
 	if r.pin == nil {
 		h.Pinned = func(ctx context.Context, st *workload.State, owned []*appsv1.ReplicaSet, pin *workload.Pin) (string, error) {
-			if err := r.pinned(ctx, pin); err != nil {
+			if err := r.pinned(ctx, st, pin); err != nil {
 				return "", err
 			}
 			return r.preflight(ctx, st, owned, pin)
@@ -169,19 +169,19 @@ func (r *run) progressClock(ctx context.Context) (context.Context, context.Cance
 }
 
 // pinned records the revision under gate and what a rollback restores.
-func (r *run) pinned(ctx context.Context, pin *workload.Pin) error {
+func (r *run) pinned(ctx context.Context, st *workload.State, pin *workload.Pin) error {
 	r.setPin(pin)
-	to, err := r.w.Restore(ctx, pin)
+	to, err := r.w.Restore(ctx, st, pin)
 	if err != nil {
 		return err
 	}
 	r.restore = to
 	switch {
+	case to != nil:
+		r.event(PhasePin, "a rollback would restore the template of revision %d (replicaset %s)%s", to.Revision, to.ReplicaSet, to.Why)
 	case r.s.Target.Kind == workload.KindRollout:
-	case to == nil:
-		r.event(PhasePin, "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held")
 	default:
-		r.event(PhasePin, "a rollback would restore the template of revision %d (replicaset %s)", to.Revision, to.ReplicaSet)
+		r.event(PhasePin, "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held")
 	}
 	return nil
 }

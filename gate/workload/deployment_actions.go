@@ -47,11 +47,30 @@ type Restore struct {
 	Why string `json:"why,omitempty"`
 }
 
-// Restore reads the stable ReplicaSet the pin names. It returns nil
-// without error when there is nothing to restore (a first rollout, or the
-// ReplicaSet is gone: revisionHistoryLimit 0).
-func (k *deployment) Restore(ctx context.Context, pin *Pin) (*Restore, error) {
-	if pin == nil || pin.Stable == nil {
+// Restore is what a rollback of pin returns to: the last template rollgate
+// verified, while its ReplicaSet still exists (an unverified release in
+// between is skipped); otherwise the previous revision, as kubectl rollout
+// undo picks it. nil without error when there is nothing to restore (a
+// first rollout, or the ReplicaSet is gone: revisionHistoryLimit 0).
+func (k *deployment) Restore(ctx context.Context, st *State, pin *Pin) (*Restore, error) {
+	if pin == nil {
+		return nil, nil
+	}
+	verified := st.Annotations[AnnotationVerifiedHash]
+	if verified != "" && verified != pin.TemplateHash {
+		rss, err := k.replicaSets(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		for _, rs := range k.Owned(st, rss) {
+			if rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey] == verified {
+				r := restoreFrom(rs)
+				r.Why = fmt.Sprintf(" (the last template rollgate verified, revision %d)", r.Revision)
+				return r, nil
+			}
+		}
+	}
+	if pin.Stable == nil {
 		return nil, nil
 	}
 	ns := k.t.Namespace
@@ -62,7 +81,9 @@ func (k *deployment) Restore(ctx context.Context, pin *Pin) (*Restore, error) {
 	if err != nil {
 		return nil, cluster.Error(err, "get", "replicasets.apps", ns, pin.Stable.ReplicaSet)
 	}
-	return restoreFrom(rs), nil
+	r := restoreFrom(rs)
+	r.Why = fmt.Sprintf(" (the previous revision, as kubectl rollout undo picks it%s)", map[bool]string{true: "; the last verified template's ReplicaSet is gone", false: ""}[verified != "" && verified != pin.TemplateHash])
+	return r, nil
 }
 
 func restoreFrom(rs *appsv1.ReplicaSet) *Restore {
@@ -81,7 +102,7 @@ func (k *deployment) get(ctx context.Context) (*appsv1.Deployment, error) {
 
 func (k *deployment) patch(ctx context.Context, pt types.PatchType, body []byte) error {
 	_, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Patch(ctx, k.t.Name, pt, body, metav1.PatchOptions{FieldManager: FieldManager})
-	if err != nil && apierrors.IsInvalid(err) && strings.Contains(strings.ToLower(err.Error()), "testing value") {
+	if testFailed(err) {
 		return fmt.Errorf("%w: %s changed while being gated (a newer revision was applied): nothing was patched", ErrSuperseded, k.what())
 	}
 	return cluster.Error(err, "patch", "deployments.apps", k.t.Namespace, k.t.Name)
@@ -332,4 +353,10 @@ func jsonPointerEscape(s string) string {
 // verifiedAnnotations record a promoted template on its workload.
 func verifiedAnnotations(pin *Pin, now time.Time) map[string]string {
 	return map[string]string{AnnotationVerifiedHash: pin.TemplateHash, AnnotationVerifiedAt: now.UTC().Format(time.RFC3339)}
+}
+
+// testFailed reports a JSON patch refused because a test op failed: the
+// object changed since it was read.
+func testFailed(err error) bool {
+	return err != nil && apierrors.IsInvalid(err) && strings.Contains(strings.ToLower(err.Error()), "testing value")
 }

@@ -27,6 +27,8 @@ func ParseManifest(data []byte) ([]preflight.Workload, error) {
 		out  []preflight.Workload
 		pdbs []policyv1.PodDisruptionBudget
 		sas  = map[string]*corev1.ServiceAccount{}
+		deps = map[string]*appsv1.Deployment{} // a workloadRef's target, by name
+		refs []*unstructured.Unstructured      // Rollouts with a workloadRef, read last
 	)
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 1; ; i++ {
@@ -54,9 +56,14 @@ func ParseManifest(data []byte) ([]preflight.Workload, error) {
 			if err != nil {
 				return nil, fmt.Errorf("document %d: %w", i, err)
 			}
+			deps[d.Name] = &d
 			out = append(out, preflight.Workload{Kind: string(KindDeployment), Name: d.Name, Namespace: d.Namespace, Replicas: st.Replicas, Template: st.Template})
 		case "Rollout":
-			st, err := decodeRollout(&u)
+			if _, ok, _ := unstructured.NestedMap(u.Object, "spec", "workloadRef"); ok {
+				refs = append(refs, u.DeepCopy())
+				continue
+			}
+			st, err := decodeRollout(&u, nil)
 			if err != nil {
 				return nil, fmt.Errorf("document %d: %w", i, err)
 			}
@@ -74,6 +81,14 @@ func ParseManifest(data []byte) ([]preflight.Workload, error) {
 			}
 			sas[sa.Name] = &sa
 		}
+	}
+	for _, u := range refs {
+		name, _, _ := unstructured.NestedString(u.Object, "spec", "workloadRef", "name")
+		st, err := decodeRollout(u, deps[name])
+		if err != nil {
+			return nil, fmt.Errorf("rollout %s: its workloadRef names Deployment %q, which is not in the manifest: %w", u.GetName(), name, err)
+		}
+		out = append(out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
 	}
 	for i := range out {
 		out[i].PDBs = pdbs // nil when the manifest has none: unknown

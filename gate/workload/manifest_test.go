@@ -61,3 +61,38 @@ func TestParseManifestRejectsUnknownDeploymentFields(t *testing.T) {
 		t.Fatalf("err = %v, want the document and deployment named", err)
 	}
 }
+
+func TestAWorkloadRefRolloutIsCheckedWithItsDeploymentsTemplate(t *testing.T) {
+	manifest := `
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  replicas: 4
+  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web-template}
+  strategy: {canary: {steps: [{setWeight: 20}]}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web-template}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: "registry.local/web:latest"}]}
+`
+	ws, err := ParseManifest([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 2 || ws[1].Kind != "Rollout" || ws[1].Replicas != 4 || len(ws[1].Template.Spec.Containers) != 1 {
+		t.Fatalf("workloads = %+v; want the Rollout with the Deployment's template", ws)
+	}
+	if fs := preflight.Evaluate(ws[1], preflight.Settings{MutableImage: preflight.LevelFail}); len(fs) != 1 || fs[0].Rule != preflight.MutableImage {
+		t.Errorf("findings = %v; want mutableImage on the referenced template's :latest", fs)
+	}
+	if _, err := ParseManifest([]byte(manifest[:strings.Index(manifest, "---")])); err == nil || !strings.Contains(err.Error(), "not in the manifest") {
+		t.Errorf("a workloadRef to a Deployment the manifest lacks: %v, want it named", err)
+	}
+}

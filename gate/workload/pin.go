@@ -21,6 +21,8 @@ type Pin struct {
 	// Created is when the revision's ReplicaSet was created: the moment the
 	// rollout began, before which the stable pods served all traffic.
 	Created time.Time `json:"created,omitzero"`
+	// At is when the gate pinned the revision.
+	At time.Time `json:"at,omitzero"`
 	Stable  *Stable   `json:"stable,omitempty"`
 	// template is the pinned template, for the supersede check.
 	template *corev1.PodTemplateSpec

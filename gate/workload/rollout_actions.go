@@ -178,7 +178,7 @@ func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, g Guard) (Ch
 
 // Abort aborts the Rollout: Argo scales the stable ReplicaSet back up and
 // sends traffic to it. An already aborted Rollout is left as it is.
-func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, g Guard) (Change, error) {
+func (k *rollout) Rollback(ctx context.Context, pin *Pin, to *Restore, g Guard) (Change, error) {
 	res := Change{Action: ActionAbort}
 	u, err := k.guarded(ctx, g)
 	if err != nil {
@@ -188,6 +188,9 @@ func (k *rollout) Rollback(ctx context.Context, _ *Pin, _ *Restore, g Guard) (Ch
 	if st.Abort {
 		res.Message = k.what() + " is already aborted: nothing to do"
 		return res, nil
+	}
+	if to != nil && st.StableHash == st.CanaryHash {
+		return k.undo(ctx, u, to, g)
 	}
 	if st.StableHash == "" || st.StableHash == st.CanaryHash {
 		return res, fmt.Errorf("%w: cannot abort %s: there is no stable ReplicaSet to return to (stableRS %q)", ErrCannotAct, k.what(), st.StableHash)
@@ -281,3 +284,43 @@ func (k *rollout) Resume(context.Context, Guard) (Change, error) {
 // getAllReplicaSetsAndSyncRevision before any pause is reconciled), so a
 // Rollout is never blocked the way a Deployment is.
 func (k *rollout) Blocked(*State, []*appsv1.ReplicaSet) (bool, bool) { return false, false }
+
+// undo restores a fully promoted Rollout's previous template: the JSON
+// patch of kubectl argo rollouts undo (cmd/undo/undo.go getRolloutPatch,
+// /spec/template only), with a test of the generation judged. A workloadRef
+// Rollout is undone on its Deployment (undoWorkloadRef), with the same patch.
+func (k *rollout) undo(ctx context.Context, u *unstructured.Unstructured, to *Restore, g Guard) (Change, error) {
+	res := Change{Action: ActionRollback, Message: fmt.Sprintf("undo %s to the template of revision %d%s", k.what(), to.Revision, to.Why)}
+	if g.DryRun {
+		res.Message = "would " + res.Message
+		return res, nil
+	}
+	k.mu.Lock()
+	ref := k.ref
+	k.mu.Unlock()
+	gen := u.GetGeneration()
+	if ref != nil {
+		gen = ref.Generation
+	}
+	body, err := json.Marshal([]map[string]any{op("test", "/metadata/generation", gen), op("replace", "/spec/template", to.Template)})
+	if err != nil {
+		return res, err
+	}
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
+	if ref != nil {
+		_, err = k.c.Client.AppsV1().Deployments(k.t.Namespace).Patch(ctx, ref.Name, types.JSONPatchType, body, opts)
+	} else {
+		_, err = k.c.Dynamic.Resource(RolloutGVR).Namespace(k.t.Namespace).Patch(ctx, k.t.Name, types.JSONPatchType, body, opts)
+	}
+	switch {
+	case testFailed(err):
+		return res, fmt.Errorf("%w: %s changed while being gated (a newer revision was applied): nothing was patched", ErrSuperseded, k.what())
+	case err != nil:
+		return res, cluster.Error(err, "patch", "rollouts.argoproj.io", k.t.Namespace, k.t.Name)
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Applied = true
+	return res, nil
+}

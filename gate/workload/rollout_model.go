@@ -3,6 +3,8 @@ package workload
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,7 +27,13 @@ const RolloutRevisionAnnotation = "rollout.argoproj.io/revision"
 // rollout models an Argo Rollout, read through the dynamic client: the
 // revision under gate is the pod template hash Argo names
 // status.currentPodHash (argo-rollouts pkg/apis/rollouts/v1alpha1/types.go).
-type rollout struct{ base }
+type rollout struct {
+	base
+	// ref is the Deployment a workloadRef Rollout takes its template and
+	// selector from, as last read by Get.
+	mu  sync.Mutex
+	ref *appsv1.Deployment
+}
 
 // rolloutObject is a Rollout decoded once: its spec as rollgate reads it
 // and its status.
@@ -42,6 +50,13 @@ type rolloutSpec struct {
 	Selector *metav1.LabelSelector  `json:"selector"`
 	Template corev1.PodTemplateSpec `json:"template"`
 	Paused   bool                   `json:"paused"`
+	// WorkloadRef names the Deployment whose template and selector the
+	// Rollout uses (argo-rollouts types.go ObjectRef; SetResolvedTemplate).
+	WorkloadRef *struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Name       string `json:"name"`
+	} `json:"workloadRef"`
 	Strategy struct {
 		Canary *struct {
 			MaxSurge       *intstr.IntOrString `json:"maxSurge"`
@@ -55,7 +70,30 @@ func (k *rollout) Get(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, cluster.Error(err, "get", "rollouts.argoproj.io", k.t.Namespace, k.t.Name)
 	}
+	if ref, ok, _ := unstructured.NestedMap(u.Object, "spec", "workloadRef"); ok {
+		if err := k.readRef(ctx, ref); err != nil {
+			return nil, err
+		}
+	}
 	return k.Decode(u)
+}
+
+// readRef reads the Deployment a workloadRef names: the template under
+// gate is its template (Argo resolves it the same way).
+func (k *rollout) readRef(ctx context.Context, ref map[string]any) error {
+	kind, _ := ref["kind"].(string)
+	name, _ := ref["name"].(string)
+	if kind != "Deployment" || name == "" {
+		return fmt.Errorf("%w: %s: spec.workloadRef names %s %q; rollgate reads Deployments only", ErrInvalid, k.t.Describe(), kind, name)
+	}
+	d, err := k.c.Client.AppsV1().Deployments(k.t.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return cluster.Error(err, "get", "deployments.apps", k.t.Namespace, name)
+	}
+	k.mu.Lock()
+	k.ref = d
+	k.mu.Unlock()
+	return nil
 }
 
 func (k *rollout) Informer() (cache.SharedIndexInformer, func(<-chan struct{})) {
@@ -71,17 +109,28 @@ func (k *rollout) Decode(obj runtime.Object) (*State, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: got %T, not an unstructured Rollout", k.t.Describe(), obj)
 	}
-	return decodeRollout(u)
+	k.mu.Lock()
+	ref := k.ref
+	k.mu.Unlock()
+	return decodeRollout(u, ref)
 }
 
-func decodeRollout(u *unstructured.Unstructured) (*State, error) {
+// decodeRollout decodes a Rollout, with ref the Deployment its workloadRef
+// names (nil when it has none, or it is unknown).
+func decodeRollout(u *unstructured.Unstructured, ref *appsv1.Deployment) (*State, error) {
 	r := &rolloutObject{u: u, status: ReadRolloutStatus(u)}
 	raw, _, _ := unstructured.NestedMap(u.Object, "spec")
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &r.spec); err != nil {
 		return nil, fmt.Errorf("%w: rollout %s/%s: spec: %v", ErrInvalid, u.GetNamespace(), u.GetName(), err)
 	}
+	if r.spec.WorkloadRef != nil {
+		if ref == nil {
+			return nil, fmt.Errorf("%w: rollout %s/%s: the Deployment %q its workloadRef names was not read", ErrInvalid, u.GetNamespace(), u.GetName(), r.spec.WorkloadRef.Name)
+		}
+		resolveRef(r, ref)
+	}
 	if r.spec.Selector == nil {
-		return nil, fmt.Errorf("%w: rollout %s/%s has no spec.selector (workloadRef rollouts are not supported yet)", ErrInvalid, u.GetNamespace(), u.GetName())
+		return nil, fmt.Errorf("%w: rollout %s/%s has no spec.selector", ErrInvalid, u.GetNamespace(), u.GetName())
 	}
 	sel, err := metav1.LabelSelectorAsSelector(r.spec.Selector)
 	if err != nil || sel.Empty() {
@@ -132,7 +181,34 @@ func (k *rollout) NewReplicaSet(owned []*appsv1.ReplicaSet, pin *Pin) *appsv1.Re
 }
 
 // Restore: an abort returns a Rollout to its stable ReplicaSet by itself.
-func (k *rollout) Restore(context.Context, *Pin) (*Restore, error) { return nil, nil }
+// A Rollout already fully promoted (no steps, an auto-promoted blue-green)
+// has no stable ReplicaSet left to abort to: it is undone like kubectl
+// argo rollouts undo does (pkg/kubectl-argo-rollouts/cmd/undo/undo.go
+// rolloutRevision: the ReplicaSet of the second-highest revision), and
+// that template is what Restore returns.
+func (k *rollout) Restore(ctx context.Context, st *State, pin *Pin) (*Restore, error) {
+	s := st.rollout.status
+	if pin == nil || s.StableHash != s.CanaryHash {
+		return nil, nil
+	}
+	rss, err := k.replicaSets(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	var prev *appsv1.ReplicaSet
+	for _, rs := range k.Owned(st, rss) {
+		if r := rolloutRevision(rs); r < pin.Revision && (prev == nil || r > rolloutRevision(prev)) {
+			prev = rs
+		}
+	}
+	if prev == nil {
+		return nil, nil
+	}
+	t := *prev.Spec.Template.DeepCopy()
+	delete(t.Labels, RolloutPodHashLabel)
+	return &Restore{ReplicaSet: prev.Name, Revision: rolloutRevision(prev), TemplateHash: prev.Labels[RolloutPodHashLabel], Template: t,
+		Why: " (the rollout was already fully promoted: undone to the previous revision, as kubectl argo rollouts undo does)"}, nil
+}
 
 // Quota: a canary surges like a Deployment (Argo's maxSurge, default 25%);
 // a blue-green rollout starts a full second set of pods beside the active one.
@@ -156,3 +232,32 @@ func rolloutRevision(rs *appsv1.ReplicaSet) int64 {
 	_, _ = fmt.Sscan(rs.Annotations[RolloutRevisionAnnotation], &n)
 	return n
 }
+
+// resolveRef takes the template (and, when the Rollout has none, the
+// selector) from the workloadRef's Deployment, as Argo's
+// SetResolvedTemplate/SetResolvedSelector do (pkg/apis/rollouts/v1alpha1/
+// types.go), and counts the status as observed only once the controller
+// saw that Deployment's generation (utils/rollout/rolloututil.go
+// isWorkloadGenerationObserved: the rollout.argoproj.io/workload-generation
+// annotation against status.workloadObservedGeneration).
+func resolveRef(r *rolloutObject, ref *appsv1.Deployment) {
+	r.spec.Template = ref.Spec.Template
+	if r.spec.Selector == nil {
+		r.spec.Selector = ref.Spec.Selector
+	}
+	want, err := strconv.ParseInt(r.u.GetAnnotations()[WorkloadGenerationAnnotation], 10, 64)
+	if err != nil {
+		return
+	}
+	seen, _, _ := unstructured.NestedString(r.u.Object, "status", "workloadObservedGeneration")
+	if got, err := strconv.ParseInt(seen, 10, 64); err == nil && got != want {
+		r.status.Observed = false
+	}
+	if ref.Generation > want {
+		r.status.Observed = false // the controller has not seen the latest apply of the Deployment yet
+	}
+}
+
+// WorkloadGenerationAnnotation is where Argo records the referenced
+// Deployment's generation (argo-rollouts utils/annotations/annotations.go).
+const WorkloadGenerationAnnotation = "rollout.argoproj.io/workload-generation"

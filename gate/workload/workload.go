@@ -42,7 +42,7 @@ type Workload interface {
 	NewReplicaSet(owned []*appsv1.ReplicaSet, pin *Pin) *appsv1.ReplicaSet
 	// Restore reads what a rollback of pin would restore; nil when the
 	// kind restores by itself (a Rollout's abort) or nothing is recorded.
-	Restore(ctx context.Context, pin *Pin) (*Restore, error)
+	Restore(ctx context.Context, st *State, pin *Pin) (*Restore, error)
 	// Quota is the rollout's need for the quota preflight.
 	Quota(st *State) (quota.Rollout, error)
 	// Hygiene is what the preflight rules look at.
@@ -78,7 +78,7 @@ func For(c cluster.Cluster, t Target) (Workload, error) {
 	case KindDeployment:
 		return &deployment{base{c: c, t: t}}, nil
 	case KindRollout:
-		return &rollout{base{c: c, t: t}}, nil
+		return &rollout{base: base{c: c, t: t}}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q: use Deployment or Rollout", t.Kind)
 }
