@@ -19,8 +19,12 @@ import (
 // when each side is constant Kayenta adds Gaussian noise of sd
 // value*1e-5 to break the ties. Samples are the per-interval error ratios
 // since the canary started (intervals without requests are dropped, its
-// NaN strategy "remove"), judged after every interval, as a Spinnaker
-// canary stage scores each interval on the data from its start.
+// NaN strategy "remove"), judged once when the analysis ends, as a
+// Spinnaker canary stage whose interval is its lifetime does. Judging it
+// after every interval instead is degenerate, not merely peeked: with one
+// ratio per side the interval collapses to [x-y, x-y] and the classifier
+// says High whenever the canary's first ratio is the larger one (about
+// half of all A/A canaries).
 const (
 	kayentaConfidence = 0.98
 	kayentaTolerance  = 0.25
@@ -42,13 +46,15 @@ func (k *kayenta) observe(iv sequential.Interval) outcome {
 	if iv.StableRequests > 0 {
 		k.stable, k.stableSum = insertSorted(k.stable, float64(iv.StableEvents)/float64(iv.StableRequests)), k.stableSum+float64(iv.StableEvents)/float64(iv.StableRequests)
 	}
-	if k.high() {
-		return failed
-	}
 	return pending
 }
 
-func (k *kayenta) end() outcome { return passed }
+func (k *kayenta) end() outcome {
+	if k.high() {
+		return failed
+	}
+	return passed
+}
 
 func insertSorted(s []float64, v float64) []float64 {
 	i, _ := slices.BinarySearch(s, v)

@@ -112,11 +112,19 @@ func record(t *tally, judges []judge, verdict []outcome, at []int, h, first int)
 		case passed:
 			t.passed[m][h]++
 		}
-		if h == 0 && verdict[m] == failed && at[m] <= first {
-			t.failAt[m] = append(t.failAt[m], at[m])
+		if h != 0 {
+			continue
 		}
-		if h == 0 && verdict[m] == passed && at[m] <= first {
-			t.passAt[m] = append(t.passAt[m], at[m])
+		// A verdict given only at the end is given at the first horizon.
+		when := first
+		if verdict[m] != pending {
+			when = at[m]
+		}
+		switch v {
+		case failed:
+			t.failAt[m] = append(t.failAt[m], when)
+		case passed:
+			t.passAt[m] = append(t.passAt[m], when)
 		}
 	}
 }
