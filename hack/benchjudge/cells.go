@@ -24,8 +24,8 @@ type bench struct {
 	null   []int
 	effect [][]int
 	// stress[s][0] is stress scenario s at ratio 1, [1] at ratio 2.
-	stressNames []string
-	stress      [][2]int
+	stressNames      []string
+	stress           [][2]int
 	reps, effectReps int
 }
 
@@ -35,7 +35,7 @@ func newBench(reps int) *bench {
 	for _, q := range baseRates {
 		for _, n := range volumes {
 			for _, rho := range shares {
-				s := scenario{requests: n, base: q, share: constant(rho), spike: constant(1), cluster: 1, intervals: 20}
+				s := scenario{requests: n, base: q, share: constant(rho), spike: constant(1), cluster: 1}
 				b.grid = append(b.grid, s)
 				b.null = append(b.null, b.add(cell{s, 1, reps, base, nullHorizons}))
 				var idx []int
@@ -53,9 +53,9 @@ func newBench(reps int) *bench {
 func (b *bench) addStress() {
 	both := methods(1, burstDispersion)
 	for _, n := range []float64{1000, 5000} {
-		step := scenario{requests: n, base: 0.005, share: steppedShare, spike: sharedSpike, cluster: 1, intervals: 20}
+		step := scenario{requests: n, base: 0.005, share: steppedShare, spike: sharedSpike, cluster: 1}
 		step.name = "share .1→.25→.5, shared x10 spike, N " + trimFloat(n)
-		burst := scenario{requests: n, base: 0.005, share: constant(.25), spike: constant(1), cluster: 3, intervals: 20}
+		burst := scenario{requests: n, base: 0.005, share: constant(.25), spike: constant(1), cluster: 3}
 		burst.name = "bursts of mean 3, share .25, N " + trimFloat(n)
 		for _, s := range []scenario{step, burst} {
 			b.stressNames = append(b.stressNames, s.name)

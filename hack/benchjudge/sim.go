@@ -12,13 +12,12 @@ import (
 // Errors are Bernoulli per request, so the judge's Poisson model is
 // deliberately misspecified.
 type scenario struct {
-	name      string
-	requests  float64 // N
-	base      float64 // q
-	share     func(i int) float64
-	spike     func(i int) float64 // shared error multiplier, 1 outside a spike
-	cluster   float64             // mean errors per failing client; 1 = independent
-	intervals int
+	name     string
+	requests float64 // N
+	base     float64 // q
+	share    func(i int) float64
+	spike    func(i int) float64 // shared error multiplier, 1 outside a spike
+	cluster  float64             // mean errors per failing client; 1 = independent
 }
 
 // interval draws interval i (0-based) at ratio theta. Poisson thinning
