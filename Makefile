@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X github.com/rollgate/rollgate/cmd/rollgate/app.version=$(VERS
 # One go test run holds the e2e suite too; its first run builds the control plane.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: build test unit e2e bench demo cluster-up cluster-down cluster-bins image clean
+.PHONY: build test unit e2e bench bench-judge demo cluster-up cluster-down cluster-bins image clean
 
 build: ## the rollgate binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rollgate
@@ -30,6 +30,9 @@ e2e: cluster-bins ## only the end-to-end tests
 bench: build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check) and to restored (status+undo vs rollgate run)
 	bash hack/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/e2e/
+
+bench-judge: ## the sequential judge vs z-test, Kayenta's Mann-Whitney and a static threshold on seeded simulated canaries (docs/judge-benchmark.md)
+	$(GO) run ./hack/benchjudge -seed 1 -reps 2000
 
 demo: build cluster-bins ## the main job, end to end, on the local cluster
 	bash hack/demo.sh
