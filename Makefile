@@ -46,5 +46,8 @@ cluster-down: ## stop the local control plane and remove its state
 image: ## the container image (needs a Docker engine)
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t rollgate:$(VERSION) .
 
+release-snapshot: ## the release's archives, checksums, SBOMs and krew manifest in dist/ (goreleaser --snapshot; images only with a Docker engine)
+	bash hack/release-snapshot.sh
+
 clean: ## remove build output (the control-plane cache stays: hack/versions.sh)
 	rm -rf bin dist
