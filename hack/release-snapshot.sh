@@ -34,6 +34,12 @@ if ! docker info >/dev/null 2>&1; then
   skip=(--skip=docker)
 fi
 cd "$ROOT"
+# goreleaser reads the commit only together with the remote's URL; a clone
+# without a remote would build version 0.0.0-SNAPSHOT-none at commit "none".
+# Name the upstream for this one command instead of changing .git/config.
+if [ -z "$(git remote)" ]; then
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/rollgate/rollgate.git
+fi
 goreleaser release --snapshot --clean "${skip[@]}" "$@"
 log "done: dist/"
 ls -1 dist/*.tar.gz dist/checksums.txt dist/*.sbom.json dist/krew/*.yaml 2>/dev/null || true
