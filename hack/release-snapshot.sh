@@ -14,18 +14,19 @@ TOOLS="$ROLLGATE_CACHE/tools"
 
 log() { printf '%s release-snapshot: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-# tool NAME VERSION PACKAGE: go install PACKAGE@VERSION into the cache, once.
+# tool NAME VERSION PACKAGE [LDFLAGS]: go install PACKAGE@VERSION into the cache, once.
 tool() {
   local dir="$TOOLS/$1-$2"
   if [ ! -x "$dir/$1" ]; then
     log "installing $1 $2 into $dir (first run only; compiling takes minutes)"
     # A global GOFLAGS such as -mod=vendor or -buildvcs=false has no business here.
-    GOBIN="$dir" GOFLAGS='' go install "$3@$2"
+    GOBIN="$dir" GOFLAGS='' go install -ldflags "${4:-}" "$3@$2"
   fi
   PATH="$dir:$PATH"
 }
 tool goreleaser "$GORELEASER_VERSION" github.com/goreleaser/goreleaser/v2
-tool syft "$SYFT_VERSION" github.com/anchore/syft/cmd/syft
+# syft names itself in every SBOM it writes; go install leaves its version unset.
+tool syft "$SYFT_VERSION" github.com/anchore/syft/cmd/syft "-X main.version=${SYFT_VERSION#v}"
 export PATH
 
 skip=()
