@@ -9,35 +9,38 @@ LDFLAGS := -s -w -X github.com/rollgate/rollgate/cmd/rollgate/app.version=$(VERS
 # One go test run holds the e2e suite too; its first run builds the control plane.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: build test unit e2e bench bench-judge demo cluster-up cluster-down cluster-bins image clean
+.PHONY: build deps test unit e2e bench bench-judge demo cluster-up cluster-down cluster-bins image release-snapshot clean
 
 build: ## the rollgate binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rollgate
 
+deps: ## install the Debian packages the targets need (openssl, curl, make, prometheus), or say how
+	bash hack/deps.sh
+
 cluster-bins: ## build (or reuse) the local control plane's binaries
 	bash hack/build-cluster-bins.sh
 
-test: cluster-bins ## every test: unit, CLI scripts and e2e on the local control plane
+test: deps cluster-bins ## every test: unit, CLI scripts and e2e on the local control plane
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 unit: ## tests that need no cluster
 	ROLLGATE_E2E=0 $(GO) test -count=1 ./...
 
-e2e: cluster-bins ## only the end-to-end tests
+e2e: deps cluster-bins ## only the end-to-end tests
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./test/e2e/
 
-bench: build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check) and to restored (status+undo vs rollgate run)
+bench: deps build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check) and to restored (status+undo vs rollgate run)
 	bash hack/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/e2e/
 
 bench-judge: ## the sequential judge vs z-test, Kayenta's Mann-Whitney and a static threshold on seeded simulated canaries (docs/judge-benchmark.md)
 	$(GO) run ./hack/benchjudge -seed 1 -reps 2000
 
-demo: build cluster-bins ## the main job, end to end, on the local cluster
+demo: deps build cluster-bins ## the main job, end to end, on the local cluster
 	bash hack/demo.sh
 
-cluster-up: cluster-bins ## start (or reuse) the local control plane
+cluster-up: deps cluster-bins ## start (or reuse) the local control plane
 	bash hack/cluster.sh up
 
 cluster-down: ## stop the local control plane and remove its state
@@ -45,6 +48,9 @@ cluster-down: ## stop the local control plane and remove its state
 
 image: ## the container image (needs a Docker engine)
 	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t rollgate:$(VERSION) .
+
+release-snapshot: ## the release's archives, checksums, SBOMs and krew manifest in dist/ (goreleaser --snapshot; images only with a Docker engine)
+	bash hack/release-snapshot.sh
 
 clean: ## remove build output (the control-plane cache stays: hack/versions.sh)
 	rm -rf bin dist

@@ -17,7 +17,7 @@ EXPORTER_ADDR=127.0.0.1:19464
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 die() { printf '\n\033[1;31mdemo: %s\033[0m\n' "$*" >&2; exit 1; }
 
-command -v prometheus >/dev/null || die "the prometheus binary is missing: sudo apt-get install -y prometheus"
+bash "$ROOT/hack/deps.sh" || die "hack/deps.sh could not provide the packages the demo needs"
 for addr in "$PROM_ADDR" "$EXPORTER_ADDR"; do
   if curl -s -o /dev/null "http://$addr/"; then die "$addr is in use: stop whatever listens there"; fi
 done

@@ -29,6 +29,7 @@ type actionYAML struct {
 		Using string `json:"using"`
 		Steps []struct {
 			ID    string            `json:"id"`
+			If    string            `json:"if"`
 			Shell string            `json:"shell"`
 			Run   string            `json:"run"`
 			Env   map[string]string `json:"env"`
@@ -79,6 +80,11 @@ func TestActionInputsAreFlags(t *testing.T) {
 			t.Errorf("step %q has no shell: composite run steps need one", s.ID)
 		}
 		scripts.WriteString(s.Run)
+		// A step may run one of the action's scripts: bash "${ACTION_PATH}/hack/action/install.sh".
+		if _, rest, ok := strings.Cut(s.Run, "${ACTION_PATH}/"); ok {
+			script := strings.Fields(strings.Trim(rest, "\"\n"))[0]
+			scripts.WriteString(readFile(t, filepath.Join("../../..", strings.TrimSuffix(script, "\""))))
+		}
 		for k, v := range s.Env {
 			env[k] = v
 		}
@@ -210,7 +216,8 @@ func TestActionGateStepScript(t *testing.T) {
 	}
 }
 
-// The install step builds the action's own source, as it will on a runner.
+// The install step builds the action's own source, as it does on a runner
+// for an untagged ref (here: none, as for uses: ./).
 // With a cold build cache that compiles every dependency with -trimpath
 // (minutes on two cores), so it runs only when RG_TEST_ACTION_INSTALL=1.
 func TestActionInstallStepBuildsFromSource(t *testing.T) {
@@ -225,14 +232,14 @@ func TestActionInstallStepBuildsFromSource(t *testing.T) {
 	tmp := t.TempDir()
 	output, path := filepath.Join(tmp, "output"), filepath.Join(tmp, "path")
 	cmd := exec.CommandContext(context.Background(), bash, "-c", readAction(t).Runs.Steps[0].Run)
-	cmd.Env = append(os.Environ(), "INPUT_VERSION=", "ACTION_PATH="+root, "RUNNER_TEMP="+tmp, "RUNNER_OS=Linux",
+	cmd.Env = append(os.Environ(), "INPUT_VERSION=", "ACTION_REF=", "ACTION_PATH="+root, "RUNNER_TEMP="+tmp, "RUNNER_OS=Linux", "RUNNER_ARCH=X64",
 		"GITHUB_OUTPUT="+output, "GITHUB_PATH="+path)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("install step: %v\n%s", err, out)
 	}
 	bin := filepath.Join(tmp, "rollgate-bin", "rollgate")
-	if !strings.Contains(string(out), "rollgate source") || readFile(t, output) != "bin="+bin+"\n" || readFile(t, path) != filepath.Dir(bin)+"\n" {
+	if !strings.Contains(string(out), "rollgate source-local") || readFile(t, output) != "bin="+bin+"\n" || readFile(t, path) != filepath.Dir(bin)+"\n" {
 		t.Errorf("install step printed\n%s\noutput %q path %q", out, readFile(t, output), readFile(t, path))
 	}
 }
