@@ -61,9 +61,13 @@ func (r *run) guard(ctx context.Context, why string) (workload.Guard, error) {
 			return g, fmt.Errorf("%s; not acting: the lock on %s could not be renewed, another gate may hold it now: %w", why, r.s.Target, err)
 		}
 	}
-	st, err := r.w.Get(ctx)
+	st, err := r.observed(ctx)
 	if err != nil {
 		return g, err
+	}
+	if !st.Observed {
+		return g, fmt.Errorf("%w: %s has a newer spec (generation %d) its controller has not observed yet; nothing was changed",
+			workload.ErrSuperseded, r.s.Target, st.Generation)
 	}
 	if r.pin != nil {
 		if newer := r.w.SupersededBy(st, r.pin); newer != "" {
@@ -152,3 +156,20 @@ func (r *run) watchVerify(ctx context.Context, a workload.Action) (readiness.Res
 }
 
 func upper(s string) string { return strings.ToUpper(s) }
+
+// observed reads the workload, giving its controller a moment to observe a
+// spec changed just now (its status follows within milliseconds) before the
+// guard judges it.
+func (r *run) observed(ctx context.Context) (*workload.State, error) {
+	for i := 0; ; i++ {
+		st, err := r.w.Get(ctx)
+		if err != nil || st.Observed || i == 10 {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -114,20 +114,7 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 			ps.add(path, "must be a duration like 30s or 5m, not %q", s)
 		}
 	case t.Kind() == reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			ps.add(path, "must be a mapping, not %s", describe(v))
-			return
-		}
-		fields := jsonFields(t)
-		for _, k := range sortedKeys(m) {
-			f, ok := fields[k]
-			if !ok {
-				ps.add(join(path, k), "unknown field (known: %s)", strings.Join(fieldNames(fields), ", "))
-				continue
-			}
-			checkShape(ps, join(path, k), m[k], f.Type)
-		}
+		checkStruct(ps, path, v, t)
 	case t.Kind() == reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
@@ -146,20 +133,46 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 		for i, e := range l {
 			checkShape(ps, fmt.Sprintf("%s[%d]", path, i), e, t.Elem())
 		}
-	case t.Kind() == reflect.String:
+	default:
+		checkScalar(ps, path, v, t)
+	}
+}
+
+// checkStruct checks a mapping against a struct's JSON fields.
+func checkStruct(ps *Problems, path string, v any, t reflect.Type) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		ps.add(path, "must be a mapping, not %s", describe(v))
+		return
+	}
+	fields := jsonFields(t)
+	for _, k := range sortedKeys(m) {
+		f, ok := fields[k]
+		if !ok {
+			ps.add(join(path, k), "unknown field (known: %s)", strings.Join(fieldNames(fields), ", "))
+			continue
+		}
+		checkShape(ps, join(path, k), m[k], f.Type)
+	}
+}
+
+// checkScalar checks a string, boolean or number.
+func checkScalar(ps *Problems, path string, v any, t reflect.Type) {
+	switch t.Kind() {
+	case reflect.String:
 		if _, ok := v.(string); !ok {
 			ps.add(path, "must be a string, not %s", describe(v))
 		}
-	case t.Kind() == reflect.Bool:
+	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
 			ps.add(path, "must be true or false, not %s", describe(v))
 		}
-	case t.Kind() == reflect.Int:
+	case reflect.Int:
 		n, ok := v.(json.Number)
 		if _, err := n.Int64(); !ok || err != nil {
 			ps.add(path, "must be a whole number, not %s", describe(v))
 		}
-	case t.Kind() == reflect.Float64:
+	case reflect.Float64:
 		n, ok := v.(json.Number)
 		if _, err := n.Float64(); !ok || err != nil {
 			ps.add(path, "must be a number, not %s", describe(v))

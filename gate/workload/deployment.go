@@ -54,7 +54,7 @@ func (k *deployment) Decode(obj runtime.Object) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s has an invalid selector: %v", ErrInvalid, k.t.Describe(), err)
 	}
-	return &State{UID: d.UID, Generation: d.Generation, Annotations: d.Annotations, Selector: sel,
+	return &State{UID: d.UID, Generation: d.Generation, Observed: d.Status.ObservedGeneration >= d.Generation, Annotations: d.Annotations, Selector: sel,
 		Replicas: ptrOr(d.Spec.Replicas, 1), Template: d.Spec.Template, Paused: d.Spec.Paused, deployment: d}, nil
 }
 
@@ -94,13 +94,16 @@ func (k *deployment) Pin(st *State, owned []*appsv1.ReplicaSet) (*Pin, bool) {
 	return &p, true
 }
 
-// SupersededBy: a template other than the pinned one, or a newer revision.
+// SupersededBy: a newer revision, or (once the controller observed it) a
+// template other than the pinned one that has no revision yet (a paused
+// Deployment). A spec not observed yet is told by the next event; callers
+// about to act check State.Observed themselves.
 func (k *deployment) SupersededBy(st *State, pin *Pin) string {
 	d := st.deployment
 	if rev := revisionOf(d); rev > pin.Revision {
 		return fmt.Sprintf("revision %d", rev)
 	}
-	if pin.template != nil && !equalIgnoreHash(d.Spec.Template, *pin.template) {
+	if st.Observed && pin.template != nil && !equalIgnoreHash(d.Spec.Template, *pin.template) {
 		return fmt.Sprintf("a newer template (%s, not yet rolled out)", strings.Join(images(d.Spec.Template.Spec.Containers), ", "))
 	}
 	return ""

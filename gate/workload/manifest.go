@@ -23,13 +23,7 @@ import (
 // manifest the cluster's are unknown, so missingPDB stays silent rather
 // than guess; the cluster mode checks them.
 func ParseManifest(data []byte) ([]preflight.Workload, error) {
-	var (
-		out  []preflight.Workload
-		pdbs []policyv1.PodDisruptionBudget
-		sas  = map[string]*corev1.ServiceAccount{}
-		deps = map[string]*appsv1.Deployment{} // a workloadRef's target, by name
-		refs []*unstructured.Unstructured      // Rollouts with a workloadRef, read last
-	)
+	m := &manifest{sas: map[string]*corev1.ServiceAccount{}, deps: map[string]*appsv1.Deployment{}}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for i := 1; ; i++ {
 		doc, err := r.Read()
@@ -39,64 +33,84 @@ func ParseManifest(data []byte) ([]preflight.Workload, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
-		var u unstructured.Unstructured
-		if err := yaml.Unmarshal(doc, &u.Object); err != nil {
-			return nil, fmt.Errorf("document %d: not valid YAML: %w", i, err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		switch u.GetKind() {
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := yaml.UnmarshalStrict(doc, &d); err != nil {
-				return nil, fmt.Errorf("document %d: deployment %s: %w", i, u.GetName(), err)
-			}
-			st, err := (&deployment{base{t: Target{Kind: KindDeployment, Name: d.Name, Namespace: d.Namespace}}}).Decode(&d)
-			if err != nil {
-				return nil, fmt.Errorf("document %d: %w", i, err)
-			}
-			deps[d.Name] = &d
-			out = append(out, preflight.Workload{Kind: string(KindDeployment), Name: d.Name, Namespace: d.Namespace, Replicas: st.Replicas, Template: st.Template})
-		case "Rollout":
-			if _, ok, _ := unstructured.NestedMap(u.Object, "spec", "workloadRef"); ok {
-				refs = append(refs, u.DeepCopy())
-				continue
-			}
-			st, err := decodeRollout(&u, nil)
-			if err != nil {
-				return nil, fmt.Errorf("document %d: %w", i, err)
-			}
-			out = append(out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
-		case "PodDisruptionBudget":
-			var p policyv1.PodDisruptionBudget
-			if err := yaml.Unmarshal(doc, &p); err != nil {
-				return nil, fmt.Errorf("document %d: poddisruptionbudget %s: %w", i, u.GetName(), err)
-			}
-			pdbs = append(pdbs, p)
-		case "ServiceAccount":
-			var sa corev1.ServiceAccount
-			if err := yaml.Unmarshal(doc, &sa); err != nil {
-				return nil, fmt.Errorf("document %d: serviceaccount %s: %w", i, u.GetName(), err)
-			}
-			sas[sa.Name] = &sa
+		if err := m.add(doc); err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
 	}
-	for _, u := range refs {
+	return m.workloads()
+}
+
+// manifest is what ParseManifest gathered so far.
+type manifest struct {
+	out  []preflight.Workload
+	pdbs []policyv1.PodDisruptionBudget
+	sas  map[string]*corev1.ServiceAccount
+	deps map[string]*appsv1.Deployment // a workloadRef's target, by name
+	refs []*unstructured.Unstructured  // Rollouts with a workloadRef, read last
+}
+
+// add reads one document.
+func (m *manifest) add(doc []byte) error {
+	var u unstructured.Unstructured
+	if err := yaml.Unmarshal(doc, &u.Object); err != nil {
+		return fmt.Errorf("not valid YAML: %w", err)
+	}
+	switch u.GetKind() {
+	case "Deployment":
+		var d appsv1.Deployment
+		if err := yaml.UnmarshalStrict(doc, &d); err != nil {
+			return fmt.Errorf("deployment %s: %w", u.GetName(), err)
+		}
+		st, err := (&deployment{base{t: Target{Kind: KindDeployment, Name: d.Name, Namespace: d.Namespace}}}).Decode(&d)
+		if err != nil {
+			return err
+		}
+		m.deps[d.Name] = &d
+		m.out = append(m.out, preflight.Workload{Kind: string(KindDeployment), Name: d.Name, Namespace: d.Namespace, Replicas: st.Replicas, Template: st.Template})
+	case "Rollout":
+		if _, ok, _ := unstructured.NestedMap(u.Object, "spec", "workloadRef"); ok {
+			m.refs = append(m.refs, u.DeepCopy())
+			return nil
+		}
+		st, err := decodeRollout(&u, nil)
+		if err != nil {
+			return err
+		}
+		m.out = append(m.out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
+	case "PodDisruptionBudget":
+		var p policyv1.PodDisruptionBudget
+		if err := yaml.Unmarshal(doc, &p); err != nil {
+			return fmt.Errorf("poddisruptionbudget %s: %w", u.GetName(), err)
+		}
+		m.pdbs = append(m.pdbs, p)
+	case "ServiceAccount":
+		var sa corev1.ServiceAccount
+		if err := yaml.Unmarshal(doc, &sa); err != nil {
+			return fmt.Errorf("serviceaccount %s: %w", u.GetName(), err)
+		}
+		m.sas[sa.Name] = &sa
+	}
+	return nil
+}
+
+// workloads resolves the workloadRefs and gives every workload the
+// manifest's PDBs (nil when it has none: unknown) and its ServiceAccount.
+func (m *manifest) workloads() ([]preflight.Workload, error) {
+	for _, u := range m.refs {
 		name, _, _ := unstructured.NestedString(u.Object, "spec", "workloadRef", "name")
-		st, err := decodeRollout(u, deps[name])
+		st, err := decodeRollout(u, m.deps[name])
 		if err != nil {
 			return nil, fmt.Errorf("rollout %s: its workloadRef names Deployment %q, which is not in the manifest: %w", u.GetName(), name, err)
 		}
-		out = append(out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
+		m.out = append(m.out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
 	}
-	for i := range out {
-		out[i].PDBs = pdbs // nil when the manifest has none: unknown
-		name := out[i].Template.Spec.ServiceAccountName
+	for i := range m.out {
+		m.out[i].PDBs = m.pdbs
+		name := m.out[i].Template.Spec.ServiceAccountName
 		if name == "" {
 			name = "default"
 		}
-		out[i].ServiceAccount = sas[name]
+		m.out[i].ServiceAccount = m.sas[name]
 	}
-	return out, nil
+	return m.out, nil
 }

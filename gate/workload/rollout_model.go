@@ -136,7 +136,7 @@ func decodeRollout(u *unstructured.Unstructured, ref *appsv1.Deployment) (*State
 	if err != nil || sel.Empty() {
 		return nil, fmt.Errorf("%w: rollout %s/%s has no usable spec.selector", ErrInvalid, u.GetNamespace(), u.GetName())
 	}
-	return &State{UID: u.GetUID(), Generation: u.GetGeneration(), Annotations: u.GetAnnotations(), Selector: sel,
+	return &State{UID: u.GetUID(), Generation: u.GetGeneration(), Observed: r.status.Observed, Annotations: u.GetAnnotations(), Selector: sel,
 		Replicas: ptrOr(r.spec.Replicas, 1), Template: r.spec.Template, Paused: r.spec.Paused, rollout: r}, nil
 }
 

@@ -10,8 +10,10 @@ import (
 // State is a workload object decoded once: what every phase reads of it.
 // The kind's own object stays inside this package.
 type State struct {
-	UID         types.UID
-	Generation  int64
+	UID        types.UID
+	Generation int64
+	// Observed: the controller has observed the current generation.
+	Observed    bool
 	Annotations map[string]string
 	// Selector matches the object's ReplicaSets and pods.
 	Selector labels.Selector
