@@ -154,17 +154,43 @@ func (w *watch) run(ctx context.Context, set informerSet, start func(stop <-chan
 		synced = append(synced, x.inf.HasSynced)
 	}
 	start(ctx.Done())
-	ok := make(chan bool, 1)
-	go func() { ok <- cache.WaitForCacheSync(ctx.Done(), synced...) }()
-	select {
-	case err := <-w.fatal:
+	if err := w.sync(ctx, synced); err != nil {
 		return Result{}, err
-	case synced := <-ok:
-		if !synced {
-			return w.ended(ctx, "the watch caches did not sync")
-		}
+	}
+	if ctx.Err() != nil {
+		return w.ended(ctx, "the watch caches did not sync")
 	}
 	return w.loop(ctx)
+}
+
+// sync waits for the caches' first lists. cache.WaitForCacheSync polls
+// every 100 ms, which would be most of the time `check` takes on a rollout
+// that is already complete; the informers' own events wake this wait, with
+// a short poll as the fallback.
+func (w *watch) sync(ctx context.Context, synced []cache.InformerSynced) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		all := true
+		for _, s := range synced {
+			all = all && s()
+		}
+		if all {
+			select {
+			case w.changed <- struct{}{}: // evaluate at once
+			default:
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-w.fatal:
+			return err
+		case <-w.changed:
+		case <-tick.C:
+		}
+	}
 }
 
 func (w *watch) loop(ctx context.Context) (Result, error) {
