@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rollgate/rollgate/gate"
+	kcluster "github.com/rollgate/rollgate/gate/cluster"
 	"github.com/rollgate/rollgate/gate/workload"
 )
 
@@ -44,6 +47,16 @@ func applyYAML(t testing.TB, ns, manifest string) {
 			t.Fatalf("create %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 	}
+}
+
+// clusterOf is the engine's view of the local cluster.
+func clusterOf(t testing.TB) kcluster.Cluster {
+	t.Helper()
+	d, err := dynamic.NewForConfig(env.rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kcluster.Cluster{Client: cluster(t), Dynamic: d}
 }
 
 func rolloutStatus(t testing.TB, ns string) workload.RolloutStatus {
@@ -301,3 +314,36 @@ func TestRunGatesAWorkloadRefRollout(t *testing.T) {
 	}
 }
 
+
+// The act path's guard on the real API server: a rollback prepared for
+// revision 2 while revision 3 is applied in between patches nothing (the
+// generation judged is checked, and tested again by the JSON patch) and
+// says superseded (exit 6).
+func TestARollbackRacingANewerApplyChangesNothing(t *testing.T) {
+	t.Parallel()
+	ns := namespace(t)
+	create(t, ns, deployment("api", 1, "registry.local/api:v1"))
+	waitAvailable(t, ns, "api")
+	release(t, ns, "api", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2" })
+	waitAvailable(t, ns, "api")
+	w, err := workload.For(clusterOf(t), workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, pin, err := workload.CurrentPin(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := w.Restore(ctx, st, pin)
+	if err != nil || to == nil {
+		t.Fatalf("restore: %v %v", to, err)
+	}
+	release(t, ns, "api", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v3" })
+	before := getDeployment(t, ns, "api")
+	_, err = w.Rollback(ctx, pin, to, workload.Guard{Generation: st.Generation})
+	if !errors.Is(err, workload.ErrSuperseded) || gate.CodeOf(err) != gate.ExitSuperseded {
+		t.Fatalf("rollback racing v3: %v (exit %d), want superseded (exit 6)", err, gate.CodeOf(err))
+	}
+	unchanged(t, before, getDeployment(t, ns, "api"), "a rollback that lost the race")
+}
