@@ -27,7 +27,7 @@ func (w *watch) grace(k string, p PodProblem, now time.Time) *grace {
 		return g
 	}
 	g := &grace{since: now, length: w.s.Grace}
-	if p.Reason == ReasonUnschedulable && w.s.UnschedulableGrace > 0 {
+	if p.Reason == ReasonUnschedulable {
 		g.length = w.s.UnschedulableGrace
 	}
 	if !p.Since.IsZero() && p.Since.Before(now) {

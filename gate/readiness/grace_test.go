@@ -75,16 +75,16 @@ func TestDoomedGraces(t *testing.T) {
 		at      time.Duration // after the state began
 		failing bool
 	}{
-		{"an unschedulable pod within its grace waits", rs, []*corev1.Pod{pending}, nil, Settings{Grace: time.Minute}, 30 * time.Second, false},
-		{"an unschedulable pod past its grace without a scale-up fails", rs, []*corev1.Pod{pending}, nil, Settings{Grace: time.Minute}, 61 * time.Second, true},
+		{"an unschedulable pod within its grace waits", rs, []*corev1.Pod{pending}, nil, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 30 * time.Second, false},
+		{"an unschedulable pod past its grace without a scale-up fails", rs, []*corev1.Pod{pending}, nil, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 61 * time.Second, true},
 		{"unschedulableGrace replaces grace for unschedulable pods", rs, []*corev1.Pod{pending}, nil,
 			Settings{Grace: time.Minute, UnschedulableGrace: 5 * time.Minute}, 2 * time.Minute, false},
 		{"a scale-up the autoscaler reported restarts the unschedulable grace", rs, []*corev1.Pod{pending},
-			[]*corev1.Event{scaleUp(50 * time.Second)}, Settings{Grace: time.Minute}, 90 * time.Second, false},
+			[]*corev1.Event{scaleUp(50 * time.Second)}, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 90 * time.Second, false},
 		{"a scale-up older than the grace does not keep the pod waiting", rs, []*corev1.Pod{pending},
-			[]*corev1.Event{scaleUp(10 * time.Second)}, Settings{Grace: time.Minute}, 2 * time.Minute, true},
-		{"a quota rejection within grace waits for terminating pods", quotaBlocked, nil, nil, Settings{Grace: time.Minute}, 30 * time.Second, false},
-		{"a quota rejection past grace fails", quotaBlocked, nil, nil, Settings{Grace: time.Minute}, 61 * time.Second, true},
+			[]*corev1.Event{scaleUp(10 * time.Second)}, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 2 * time.Minute, true},
+		{"a quota rejection within grace waits for terminating pods", quotaBlocked, nil, nil, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 30 * time.Second, false},
+		{"a quota rejection past grace fails", quotaBlocked, nil, nil, Settings{Grace: time.Minute, UnschedulableGrace: time.Minute}, 61 * time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,7 +35,8 @@ type Settings struct {
 	// failure.
 	Grace time.Duration
 	// UnschedulableGrace is Grace for an Unschedulable pod, counted again
-	// from each scale-up the cluster autoscaler reports for it; 0 means Grace.
+	// from each scale-up the cluster autoscaler reports for it (the gate
+	// file defaults it to Grace).
 	UnschedulableGrace time.Duration
 }
 
