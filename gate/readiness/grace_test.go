@@ -28,7 +28,7 @@ func TestScaleUpAfter(t *testing.T) {
 	}{
 		{"no event is no scale-up", nil, time.Time{}},
 		{"a scale-up after the pod became unschedulable counts",
-			[]corev1.Event{ev("TriggeredScaleUp", "api-x", unschedulable.Add(20 * time.Second))}, unschedulable.Add(20 * time.Second)},
+			[]corev1.Event{ev("TriggeredScaleUp", "api-x", unschedulable.Add(20*time.Second))}, unschedulable.Add(20 * time.Second)},
 		{"the newest of several scale-ups counts", []corev1.Event{
 			ev("TriggeredScaleUp", "api-x", unschedulable.Add(20*time.Second)), ev("TriggeredScaleUp", "api-x", unschedulable.Add(70*time.Second)),
 		}, unschedulable.Add(70 * time.Second)},

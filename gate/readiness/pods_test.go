@@ -38,10 +38,14 @@ func TestDiagnosePod(t *testing.T) {
 		return pod(func(s *corev1.PodStatus) { s.Phase, s.Reason, s.Message = corev1.PodFailed, reason, msg })
 	}
 	pull := func(msg string) *corev1.Pod {
-		return pod(func(s *corev1.PodStatus) { s.ContainerStatuses = []corev1.ContainerStatus{waiting("ErrImagePull", msg)} })
+		return pod(func(s *corev1.PodStatus) {
+			s.ContainerStatuses = []corev1.ContainerStatus{waiting("ErrImagePull", msg)}
+		})
 	}
 	restarted := func(n int32) *corev1.Pod {
-		return pod(func(s *corev1.PodStatus) { s.Phase, s.ContainerStatuses = corev1.PodRunning, []corev1.ContainerStatus{running(n)} })
+		return pod(func(s *corev1.PodStatus) {
+			s.Phase, s.ContainerStatuses = corev1.PodRunning, []corev1.ContainerStatus{running(n)}
+		})
 	}
 	sinceLastWeek := Baseline{At: pinned, Restarts: map[string]int32{"app": 5}}
 
