@@ -74,18 +74,8 @@ func needsDefaultPriority(quotas []corev1.ResourceQuota, r *quota.Rollout) bool 
 		return false
 	}
 	for i := range quotas {
-		q := &quotas[i]
-		for _, s := range q.Spec.Scopes {
-			if s == corev1.ResourceQuotaScopePriorityClass {
-				return true
-			}
-		}
-		if q.Spec.ScopeSelector != nil {
-			for _, e := range q.Spec.ScopeSelector.MatchExpressions {
-				if e.ScopeName == corev1.ResourceQuotaScopePriorityClass {
-					return true
-				}
-			}
+		if quota.HasPriorityScope(&quotas[i]) {
+			return true
 		}
 	}
 	return false

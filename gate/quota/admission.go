@@ -52,7 +52,7 @@ func WithOverhead(spec corev1.PodSpec, rc *nodev1.RuntimeClass) (corev1.PodSpec,
 // while the cluster's default is unknown, or compute resources while a
 // RuntimeClass overhead is unknown.
 func unknownInputs(q *corev1.ResourceQuota, r Rollout, specs ...corev1.PodSpec) string {
-	if r.PriorityClassUnknown != "" && hasPriorityScope(q) {
+	if r.PriorityClassUnknown != "" && HasPriorityScope(q) {
 		for _, s := range specs {
 			if s.PriorityClassName == "" {
 				return "its PriorityClass scope depends on the cluster's globalDefault PriorityClass, which " + r.PriorityClassUnknown
@@ -67,7 +67,9 @@ func unknownInputs(q *corev1.ResourceQuota, r Rollout, specs ...corev1.PodSpec) 
 	return ""
 }
 
-func hasPriorityScope(q *corev1.ResourceQuota) bool {
+// HasPriorityScope reports whether q selects pods by PriorityClass, in
+// spec.scopes or spec.scopeSelector.
+func HasPriorityScope(q *corev1.ResourceQuota) bool {
 	for _, s := range q.Spec.Scopes {
 		if s == corev1.ResourceQuotaScopePriorityClass {
 			return true

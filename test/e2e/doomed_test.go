@@ -24,10 +24,7 @@ import (
 func TestCheckQuotaFullWithMaxSurgeZeroCompletesAsOldPodsTerminate(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
-	d := deployment("api", 3, "registry.local/api:v1")
-	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
-	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
-		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &zero, MaxUnavailable: &one}}
+	d := oneAtATime(deployment("api", 3, "registry.local/api:v1"))
 	grace := int64(2)
 	d.Spec.Template.Spec.TerminationGracePeriodSeconds = &grace
 	create(t, ns, noDeadline(d))
@@ -55,12 +52,9 @@ func TestCheckQuotaFullWithMaxSurgeZeroCompletesAsOldPodsTerminate(t *testing.T)
 func TestCheckRevertToATemplateWithOldRestartsIsHealthy(t *testing.T) {
 	t.Parallel()
 	ns := namespace(t)
-	d := deployment("api", 2, "registry.local/api:v1")
-	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
-	// maxUnavailable 1, maxSurge 0: the revert scales v1's ReplicaSet back
-	// up while one of its old pods still runs with its old restarts.
-	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
-		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &zero, MaxUnavailable: &one}}
+	// One pod at a time: the revert scales v1's ReplicaSet back up while
+	// one of its old pods still runs with its old restarts.
+	d := oneAtATime(deployment("api", 2, "registry.local/api:v1"))
 	create(t, ns, noDeadline(d))
 	waitAvailable(t, ns, "api")
 	restartAll(t, ns, 7) // more than readiness.maxRestarts (2), long before this gate
@@ -82,6 +76,15 @@ func TestCheckRevertToATemplateWithOldRestartsIsHealthy(t *testing.T) {
 	if strings.Contains(r.stdout, "TooManyRestarts") {
 		t.Errorf("restarts from before the pin were counted\n%s", r)
 	}
+}
+
+// oneAtATime is maxSurge 0, maxUnavailable 1: each new pod replaces an
+// old one, and no pod beyond the replicas ever exists.
+func oneAtATime(d *appsv1.Deployment) *appsv1.Deployment {
+	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	d.Spec.Strategy = appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &zero, MaxUnavailable: &one}}
+	return d
 }
 
 // restartAll gives every running pod's containers n restarts, through the
