@@ -55,6 +55,10 @@ type Readiness struct {
 	// Grace is how long a transient bad state (ImagePullBackOff, Unschedulable)
 	// may last before it is a failure.
 	Grace Duration `json:"grace"`
+	// UnschedulableGrace is Grace for an Unschedulable pod, counted again
+	// from each scale-up the cluster autoscaler reports for it; unset, it
+	// is Grace.
+	UnschedulableGrace *Duration `json:"unschedulableGrace"`
 }
 
 // Quota controls the ResourceQuota headroom preflight.
@@ -138,6 +142,10 @@ func (c *Config) Default() {
 	setDur(&c.Timeout, 15*time.Minute)
 	setDur(&c.Readiness.ProgressTimeout, 10*time.Minute)
 	setDur(&c.Readiness.Grace, 30*time.Second)
+	if c.Readiness.UnschedulableGrace == nil {
+		g := c.Readiness.Grace
+		c.Readiness.UnschedulableGrace = &g
+	}
 	setInt(&c.Readiness.MaxRestarts, 2)
 	if c.Quota.Preflight == nil {
 		t := true

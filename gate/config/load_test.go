@@ -45,7 +45,7 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 	}{
 		{"an unknown field names its path and the known fields",
 			header + "readiness: {progressTimeout: 1m, maxRestart: 2}\n",
-			[]string{"readiness.maxRestart: unknown field (known: grace, maxRestarts, progressTimeout)"}},
+			[]string{"readiness.maxRestart: unknown field (known: grace, maxRestarts, progressTimeout, unschedulableGrace)"}},
 		{"an unknown top-level field is an error too",
 			header + "targets: {name: api}\n", []string{"targets: unknown field"}},
 		{"a bad duration names the field and the value",
@@ -55,6 +55,9 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 		{"a string threshold in the second check",
 			header + promOK + "    - {name: a, query: up, max: 1}\n    - {name: b, query: up, max: high}\n",
 			[]string{`analysis.checks[1].max: must be a number, not the string "high"`}},
+		{"a negative unschedulableGrace",
+			header + "readiness: {unschedulableGrace: -1s}\n",
+			[]string{"readiness.unschedulableGrace: must not be negative, not -1s"}},
 		{"a negative limit",
 			header + promOK + "    - {name: a, query: up, max: 1}\n  failureLimit: -1\n",
 			[]string{"analysis.failureLimit: must not be negative, not -1"}},
@@ -148,6 +151,7 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 		{"timeout", cfg.Timeout.Duration, 15 * time.Minute},
 		{"progressTimeout", cfg.Readiness.ProgressTimeout.Duration, 10 * time.Minute},
 		{"maxRestarts", *cfg.Readiness.MaxRestarts, 2},
+		{"unschedulableGrace is grace when unset", cfg.Readiness.UnschedulableGrace.Duration, 30 * time.Second},
 		{"quota preflight", *cfg.Quota.Preflight, true},
 		{"mutableImage", cfg.Preflight.MutableImage, preflight.LevelFail},
 		{"missingPDB", cfg.Preflight.MissingPDB, preflight.LevelWarn},
@@ -183,6 +187,31 @@ func TestExplicitZeroIsNotOverwrittenByDefaults(t *testing.T) {
 	cfg.Default()
 	if *cfg.Readiness.MaxRestarts != 0 || *cfg.Quota.Preflight {
 		t.Errorf("explicit values lost: maxRestarts=%d preflight=%v", *cfg.Readiness.MaxRestarts, *cfg.Quota.Preflight)
+	}
+}
+
+func TestUnschedulableGraceFollowsGraceUnlessSet(t *testing.T) {
+	tests := []struct {
+		name string
+		yml  string
+		want time.Duration
+	}{
+		{"unset, it is the file's grace", "readiness: {grace: 45s}", 45 * time.Second},
+		{"set, it is its own", "readiness: {grace: 45s, unschedulableGrace: 10m}", 10 * time.Minute},
+		{"an explicit 0 fails an unschedulable pod at once", "readiness: {grace: 45s, unschedulableGrace: 0s}", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(header + tt.yml + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Default()
+			s := cfg.Settings(workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: "shop"})
+			if s.Readiness.UnschedulableGrace != tt.want {
+				t.Errorf("readiness.Settings.UnschedulableGrace = %s, want %s", s.Readiness.UnschedulableGrace, tt.want)
+			}
+		})
 	}
 }
 

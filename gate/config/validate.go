@@ -31,6 +31,9 @@ func (c *Config) Validate() Problems {
 	positive(&ps, "timeout", c.Timeout)
 	positive(&ps, "readiness.progressTimeout", c.Readiness.ProgressTimeout)
 	nonNegative(&ps, "readiness.grace", c.Readiness.Grace)
+	if g := c.Readiness.UnschedulableGrace; g != nil {
+		nonNegative(&ps, "readiness.unschedulableGrace", *g)
+	}
 	nonNegativeInt(&ps, "readiness.maxRestarts", c.Readiness.MaxRestarts)
 	c.validatePreflight(&ps)
 	c.validateAnalysis(&ps)

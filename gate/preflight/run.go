@@ -80,6 +80,9 @@ func evaluateQuota(ctx context.Context, c cluster.Cluster, ns string, r quota.Ro
 		return quota.Result{}, cluster.Error(err, "list", "limitranges", ns, "")
 	}
 	r.LimitRanges = lrs.Items
+	if err := admissionInputs(ctx, c, quotas.Items, &r); err != nil {
+		return quota.Result{}, err
+	}
 	return quota.Evaluate(quotas.Items, r), nil
 }
 
@@ -116,7 +119,10 @@ func QuotaSummary(res quota.Result) []string {
 	for _, n := range res.NotEvaluated {
 		out = append(out, n.String())
 	}
-	if res.OK() {
+	for _, t := range res.Tight {
+		out = append(out, t.String())
+	}
+	if res.OK() && len(res.Tight) == 0 {
 		out = append(out, "every applicable ResourceQuota has room for the rollout's peak")
 	}
 	return out

@@ -46,7 +46,10 @@
 //
 // The model trusts the controller's cap on pods that are not terminating. A
 // pod being deleted still counts against quota until it is gone, and the
-// Deployment controller does not wait for it before it creates the next one,
-// so workloads with a long terminationGracePeriodSeconds can briefly need
-// more; the readiness watch reports the FailedCreate that follows.
+// Deployment controller does not wait for it before it creates the next one.
+// A shortfall those terminating pods cover (Plan.OldTerminating), and a
+// rollout that needs no headroom (maxSurge 0, Recreate) on a quota with no
+// room for one more pod, are Tight: a note, not a failure, because the
+// rollout proceeds as old pods go; the readiness watch meanwhile treats the
+// "exceeded quota" FailedCreate as transient within readiness.grace.
 package quota

@@ -24,12 +24,23 @@ type Rollout struct {
 	// any: the Priority admission plugin gives it to pods that name no
 	// class, and PriorityClass scopes see it.
 	DefaultPriorityClass string
+	// PriorityClassUnknown, when set, says why the globalDefault
+	// PriorityClass could not be read (a namespaced Role cannot grant the
+	// cluster-scoped list): quotas whose PriorityClass scope would decide on
+	// it are not checked.
+	PriorityClassUnknown string
+	// OverheadUnknown, when set, says why a RuntimeClass's overhead could not
+	// be read (WithOverhead): quotas on compute resources are not checked.
+	OverheadUnknown string
 	Plan
 }
 
 // Result is the verdict of the quota preflight.
 type Result struct {
-	Shortfalls   []Shortfall    `json:"shortfalls,omitempty"`
+	Shortfalls []Shortfall `json:"shortfalls,omitempty"`
+	// Tight are quotas that are full but let the rollout proceed as old
+	// pods terminate: not a failure, a note.
+	Tight        []Tight        `json:"tight,omitempty"`
 	Missing      []Missing      `json:"missing,omitempty"`
 	NotEvaluated []NotEvaluated `json:"notEvaluated,omitempty"`
 }
@@ -121,6 +132,10 @@ func Evaluate(quotas []corev1.ResourceQuota, r Rollout) Result {
 		if !tracksPods(q.Status.Hard) {
 			continue
 		}
+		if why := unknownInputs(q, r, newSpec, oldSpec); why != "" {
+			res.NotEvaluated = append(res.NotEvaluated, NotEvaluated{id, why})
+			continue
+		}
 		newIn, errNew := matchesScopes(q, newSpec)
 		oldIn, errOld := matchesScopes(q, oldSpec)
 		if err := cmp.Or(errNew, errOld); err != nil {
@@ -137,25 +152,11 @@ func Evaluate(quotas []corev1.ResourceQuota, r Rollout) Result {
 		if newIn && r.Replicas > r.NewPods {
 			res.Missing = append(res.Missing, missing(id, q.Status.Hard, newSpec)...)
 		}
-		res.Shortfalls = append(res.Shortfalls, shortfalls(id, q, Need(n, o, r.Plan))...)
+		short, tight := judge(id, q, n, o, r.Plan)
+		res.Shortfalls = append(res.Shortfalls, short...)
+		res.Tight = append(res.Tight, tight...)
 	}
 	return res
-}
-
-func shortfalls(id string, q *corev1.ResourceQuota, need corev1.ResourceList) []Shortfall {
-	var out []Shortfall
-	for _, name := range sortedNames(q.Status.Hard) {
-		n, ok := need[name]
-		if !ok || n.Sign() <= 0 {
-			continue
-		}
-		left := q.Status.Hard[name].DeepCopy()
-		left.Sub(q.Status.Used[name])
-		if n.Cmp(left) > 0 {
-			out = append(out, Shortfall{Quota: id, Resource: name, Need: n, Left: left})
-		}
-	}
-	return out
 }
 
 // requiredOnContainers are the resources for which a quota makes the

@@ -20,6 +20,13 @@ type Plan struct {
 	// NewPods is A_new, the pods of the new template that count now: 0 for
 	// a rollout that has not started, Replicas for one that has finished.
 	NewPods int32 `json:"newPods"`
+	// OldTerminating and NewTerminating are the pods of each template being
+	// deleted (ReplicaSet status.terminatingReplicas). The Need model does
+	// not count them, but quota still charges them until they are gone
+	// (pkg/quota/v1/evaluator/core/pods.go QuotaV1Pod), so the room they
+	// hold comes back as they terminate.
+	OldTerminating int32 `json:"oldTerminating,omitempty"`
+	NewTerminating int32 `json:"newTerminating,omitempty"`
 }
 
 // Need returns what the rollout adds to current quota usage at its peak,

@@ -31,12 +31,12 @@ type watch struct {
 	changed chan struct{}
 	fatal   chan error // a forbidden list/watch
 
-	pin       *workload.Pin
-	pinned    bool // the Pinned hook ran (or was not needed)
-	last      workload.Progress
-	paused    bool
-	firstSeen map[string]time.Time // transient problem -> when first seen
-	reported  map[string]bool      // problems already printed
+	pin      *workload.Pin
+	pinned   bool // the Pinned hook ran (or was not needed)
+	last     workload.Progress
+	paused   bool
+	graces   map[string]*grace // transient problem -> its running grace period
+	reported map[string]bool   // problems already printed
 }
 
 // state decodes the cached object and lists its ReplicaSets.
@@ -70,6 +70,9 @@ func (w *watch) evaluate(ctx context.Context) (Result, bool, error) {
 			w.pin = p
 			w.event("pin", "under gate: "+p.String())
 		}
+	}
+	if w.pin != nil && w.pin.At.IsZero() {
+		w.recordBaseline(w.w.NewReplicaSet(owned, w.pin))
 	}
 	if w.pin != nil && !w.pinned {
 		w.pinned = true
@@ -115,10 +118,7 @@ func (w *watch) judge(ctx context.Context, p workload.Progress, owned []*appsv1.
 		return Result{}, false, nil
 	}
 	rs := w.w.NewReplicaSet(owned, w.pin)
-	if c := replicaFailure(rs); c != "" {
-		return w.failed(ctx, owned, fmt.Sprintf("replicaset %s cannot create pods: %s", rs.Name, c))
-	}
-	if doomed := w.doomed(rs); len(doomed) > 0 {
+	if doomed := w.doomed(ctx, rs); len(doomed) > 0 {
 		return w.failed(ctx, owned, doomed[0].String())
 	}
 	return Result{}, false, nil
@@ -128,21 +128,6 @@ func (w *watch) event(phase, msg string) {
 	if w.h.Event != nil {
 		w.h.Event(phase, msg)
 	}
-}
-
-// replicaFailure returns the message of a ReplicaFailure=True condition,
-// which is how the ReplicaSet controller reports FailedCreate (quota
-// exceeded, admission denied).
-func replicaFailure(rs *appsv1.ReplicaSet) string {
-	if rs == nil {
-		return ""
-	}
-	for _, c := range rs.Status.Conditions {
-		if c.Type == appsv1.ReplicaSetReplicaFailure && c.Status == corev1.ConditionTrue {
-			return c.Reason + ": " + c.Message
-		}
-	}
-	return ""
 }
 
 // podsOf returns the pods controlled by rs, by name.
@@ -161,34 +146,54 @@ func (w *watch) podsOf(rs *appsv1.ReplicaSet) []*corev1.Pod {
 }
 
 // doomed returns the problems that fail the gate now: doomed ones, and
-// transient ones older than the grace period. New problems are printed once.
-func (w *watch) doomed(rs *appsv1.ReplicaSet) []PodProblem {
+// transient ones whose grace has run out (an Unschedulable pod's only once
+// the cluster autoscaler has not reported a scale-up for it within its
+// grace either). New problems are printed once.
+func (w *watch) doomed(ctx context.Context, rs *appsv1.ReplicaSet) []PodProblem {
 	now := w.h.Now()
+	problems := w.podProblems(rs)
+	if p, ok := ReplicaSetProblem(rs); ok {
+		problems = append([]PodProblem{p}, problems...)
+	}
 	seen := map[string]bool{}
 	var out []PodProblem
-	for _, pod := range w.podsOf(rs) {
-		for _, p := range DiagnosePod(pod, w.s.MaxRestarts) {
-			k := p.key()
-			seen[k] = true
-			if _, ok := w.firstSeen[k]; !ok {
-				w.firstSeen[k] = now
-				if !p.Since.IsZero() && p.Since.Before(now) {
-					w.firstSeen[k] = p.Since
-				}
-			}
-			if !w.reported[k] {
-				w.reported[k] = true
-				w.event("pods", p.String())
-			}
-			if p.Doomed || now.Sub(w.firstSeen[k]) >= w.s.Grace {
-				out = append(out, p)
-			}
+	for _, p := range problems {
+		k := p.key()
+		seen[k] = true
+		g := w.grace(k, p, now)
+		if !w.reported[k] {
+			w.reported[k] = true
+			w.event("pods", p.String())
+		}
+		switch {
+		case p.Doomed:
+		case !g.over(now):
+			continue
+		case p.Reason == ReasonUnschedulable && w.scalingUp(ctx, p, g, now):
+			continue
+		}
+		out = append(out, p)
+	}
+	for k := range w.graces {
+		if !seen[k] {
+			delete(w.graces, k) // recovered: the grace starts anew next time
+			delete(w.reported, k)
 		}
 	}
-	for k := range w.firstSeen {
-		if !seen[k] {
-			delete(w.firstSeen, k) // recovered: the grace starts anew next time
-			delete(w.reported, k)
+	return out
+}
+
+// podProblems diagnoses the pods of rs against the pin's baseline; an
+// admission rejection the controller has already replaced with a running
+// pod is history.
+func (w *watch) podProblems(rs *appsv1.ReplicaSet) []PodProblem {
+	pods := w.podsOf(rs)
+	var out []PodProblem
+	for _, pod := range pods {
+		for _, p := range DiagnosePod(pod, w.s.MaxRestarts, w.baseline(pod)) {
+			if !p.rejected || !Replaced(pod, pods) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
@@ -196,8 +201,8 @@ func (w *watch) doomed(rs *appsv1.ReplicaSet) []PodProblem {
 
 func (w *watch) nextGraceExpiry() (time.Time, bool) {
 	var next time.Time
-	for _, t := range w.firstSeen {
-		if e := t.Add(w.s.Grace); next.IsZero() || e.Before(next) {
+	for _, g := range w.graces {
+		if e := g.since.Add(g.length); next.IsZero() || e.Before(next) {
 			next = e
 		}
 	}
@@ -211,9 +216,7 @@ func (w *watch) result() Result {
 		return r
 	}
 	if _, owned, err := w.state(); err == nil {
-		for _, pod := range w.podsOf(w.w.NewReplicaSet(owned, w.pin)) {
-			r.Problems = append(r.Problems, DiagnosePod(pod, w.s.MaxRestarts)...)
-		}
+		r.Problems = w.podProblems(w.w.NewReplicaSet(owned, w.pin))
 	}
 	return r
 }

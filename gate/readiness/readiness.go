@@ -30,9 +30,14 @@ type Settings struct {
 	ProgressTimeout time.Duration
 	// MaxRestarts of a new pod's container before the rollout is doomed.
 	MaxRestarts int32
-	// Grace is how long a transient bad state (ImagePullBackOff,
-	// Unschedulable) may last before it is a failure.
+	// Grace is how long a transient bad state (ImagePullBackOff, a quota
+	// rejection, a kubelet admission rejection) may last before it is a
+	// failure.
 	Grace time.Duration
+	// UnschedulableGrace is Grace for an Unschedulable pod, counted again
+	// from each scale-up the cluster autoscaler reports for it (the gate
+	// file defaults it to Grace).
+	UnschedulableGrace time.Duration
 }
 
 // Hooks are how the caller takes part in a watch.
@@ -95,7 +100,7 @@ func Watch(ctx context.Context, c cluster.Cluster, w workload.Workload, s Settin
 		h.Now = time.Now
 	}
 	rw := &watch{c: c, w: w, s: s, h: h, pin: pin, key: w.Target().Namespace + "/" + w.Target().Name,
-		changed: make(chan struct{}, 1), fatal: make(chan error, 1), firstSeen: map[string]time.Time{}, reported: map[string]bool{}}
+		changed: make(chan struct{}, 1), fatal: make(chan error, 1), graces: map[string]*grace{}, reported: map[string]bool{}}
 	rw.pinned = pin != nil
 	objInf, startObj := w.Informer()
 	bySel := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithNamespace(w.Target().Namespace),

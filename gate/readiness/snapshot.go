@@ -46,10 +46,11 @@ func (w *watch) snapshot(owned []*appsv1.ReplicaSet) Snapshot {
 	}
 	for _, pod := range w.podsOf(newRS) {
 		v := PodView{Name: pod.Name, Phase: pod.Status.Phase, Ready: PodReady(pod)}
+		base := w.baseline(pod)
 		for _, cs := range pod.Status.ContainerStatuses {
-			v.Restarts += cs.RestartCount
+			v.Restarts += cs.RestartCount - base.Restarts[cs.Name] // since the pin
 		}
-		if ps := DiagnosePod(pod, w.s.MaxRestarts); len(ps) > 0 {
+		if ps := DiagnosePod(pod, w.s.MaxRestarts, w.baseline(pod)); len(ps) > 0 {
 			v.Problem = ps[0].Reason
 		}
 		s.Pods = append(s.Pods, v)

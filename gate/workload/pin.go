@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Pin is what a gate recorded at its start: the revision under gate and the
@@ -24,6 +25,13 @@ type Pin struct {
 	// At is when the gate pinned the revision.
 	At time.Time `json:"at,omitzero"`
 	Stable  *Stable   `json:"stable,omitempty"`
+	// At is when this gate pinned the revision, on the gate's clock; the
+	// readiness watch counts restarts and OOM kills from it.
+	At time.Time `json:"pinnedAt,omitzero"`
+	// Restarts is each container's restartCount when the revision was
+	// pinned, by pod UID then container name (readiness.Baseline). A revert
+	// reuses a ReplicaSet whose pods restarted before this gate began.
+	Restarts map[types.UID]map[string]int32 `json:"-"`
 	// template is the pinned template, for the supersede check.
 	template *corev1.PodTemplateSpec
 }

@@ -8,7 +8,12 @@ import (
 
 // PreflightInput is what the preflight reads of w at pin: the hygiene
 // input and, with quota on, the rollout's need with its old and new pods
-// counted from the owned ReplicaSets (which the caller's watch already has).
+// counted from the owned ReplicaSets (which the caller's watch already has):
+// status.replicas, which leaves out pods being deleted, and
+// status.terminatingReplicas, which counts them (k8s.io/kubernetes
+// pkg/controller/replicaset/replica_set_utils.go, feature
+// DeploymentReplicaSetTerminatingReplicas, on by default since 1.35; unset
+// on older clusters, where a shortfall they cause is reported as one).
 func PreflightInput(w Workload, st *State, owned []*appsv1.ReplicaSet, pin *Pin, withQuota bool) (preflight.Input, error) {
 	h, err := w.Hygiene(st)
 	if err != nil {
@@ -28,11 +33,14 @@ func PreflightInput(w Workload, st *State, owned []*appsv1.ReplicaSet, pin *Pin,
 	}
 	oldSeen := false
 	for _, rs := range owned {
+		terminating := ptrOr(rs.Status.TerminatingReplicas, 0)
 		if rs == newRS {
 			q.NewPods += rs.Status.Replicas
+			q.NewTerminating += terminating
 			continue
 		}
 		q.OldPods += rs.Status.Replicas
+		q.OldTerminating += terminating
 		if !oldSeen && rs.Status.Replicas > 0 { // the newest old revision still running
 			q.Old, oldSeen = rs.Spec.Template.Spec, true
 		}

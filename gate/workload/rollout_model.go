@@ -61,6 +61,11 @@ type rolloutSpec struct {
 		Canary *struct {
 			MaxSurge       *intstr.IntOrString `json:"maxSurge"`
 			MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
+			// TrafficRouting is only tested for presence: with it the
+			// stable ReplicaSet stays at full size while the canary grows
+			// (argo-rollouts pkg/apis/rollouts/v1alpha1/types.go
+			// RolloutTrafficRouting).
+			TrafficRouting map[string]any `json:"trafficRouting"`
 		} `json:"canary"`
 	} `json:"strategy"`
 }
@@ -211,10 +216,13 @@ func (k *rollout) Restore(ctx context.Context, st *State, pin *Pin) (*Restore, e
 }
 
 // Quota: a canary surges like a Deployment (Argo's maxSurge, default 25%);
-// a blue-green rollout starts a full second set of pods beside the active one.
+// a canary with trafficRouting keeps the stable ReplicaSet at full size
+// while the canary grows to full size, and a blue-green rollout starts a
+// full second set beside the active one: both need up to twice the
+// replicas.
 func (k *rollout) Quota(st *State) (quota.Rollout, error) {
-	surge := st.Replicas // blue-green
-	if c := st.rollout.spec.Strategy.Canary; c != nil {
+	surge := st.Replicas // blue-green, or a canary with traffic routing
+	if c := st.rollout.spec.Strategy.Canary; c != nil && c.TrafficRouting == nil {
 		var err error
 		if surge, _, err = quota.CanarySurge(st.Replicas, c.MaxSurge, c.MaxUnavailable); err != nil {
 			return quota.Rollout{}, fmt.Errorf("%w: %s: %v", ErrInvalid, k.t.Describe(), err)

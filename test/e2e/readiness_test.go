@@ -131,7 +131,9 @@ func TestCheckQuotaLoweredDuringRolloutFailsFromFailedCreate(t *testing.T) {
 		d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2"
 		simulate(d, "never-ready") // the first new pod stays unready, so the rollout needs more pods later
 	})
-	run := startRollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 2m}"))
+	// An exceeded quota is transient (terminating pods release quota), so
+	// it fails once it outlasts the grace: short here, nothing terminates.
+	run := startRollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns, "--timeout", "2m", "-f", writeGate(t, "readiness: {grace: 3s}"))
 	run.waitOutput(t, "every applicable ResourceQuota has room") // the preflight passed
 	waitFor(t, 30*time.Second, "the first new pod", func() bool { return countPods(t, ns) >= 4 })
 	setQuota(t, ns, "pods", corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")})

@@ -142,7 +142,10 @@ func quotaItems(rep *gate.Report) []Item {
 	for _, n := range q.NotEvaluated {
 		items = append(items, Item{Name: n.Quota, Verdict: Skipped, Message: n.String()})
 	}
-	if q.OK() {
+	for _, t := range q.Tight { // a note: the rollout proceeds as old pods go
+		items = append(items, Item{Name: fmt.Sprintf("%s %s", t.Quota, t.Resource), Message: t.String()})
+	}
+	if q.OK() && len(q.Tight) == 0 {
 		items = append(items, Item{Name: "headroom", Message: "every applicable ResourceQuota has room for the rollout's peak"})
 	}
 	return items
