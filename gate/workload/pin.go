@@ -22,8 +22,6 @@ type Pin struct {
 	// Created is when the revision's ReplicaSet was created: the moment the
 	// rollout began, before which the stable pods served all traffic.
 	Created time.Time `json:"created,omitzero"`
-	// At is when the gate pinned the revision.
-	At time.Time `json:"at,omitzero"`
 	Stable  *Stable   `json:"stable,omitempty"`
 	// At is when this gate pinned the revision, on the gate's clock; the
 	// readiness watch counts restarts and OOM kills from it.

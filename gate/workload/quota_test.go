@@ -33,7 +33,7 @@ func TestRolloutQuotaSurge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := decodeRollout(object(tt.strategy))
+			st, err := decodeRollout(object(tt.strategy), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
