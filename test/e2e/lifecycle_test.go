@@ -68,17 +68,10 @@ func rolloutStatus(t testing.TB, ns string) workload.RolloutStatus {
 	return workload.ReadRolloutStatus(u)
 }
 
-const blueGreen = `apiVersion: v1
-kind: Service
-metadata: {name: web-active}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-preview}
-spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
----
-apiVersion: argoproj.io/v1alpha1
+// webRollout is a two-replica Rollout "web" serving v1 with the given
+// strategy (indented YAML under strategy:).
+func webRollout(strategy string) string {
+	return `apiVersion: argoproj.io/v1alpha1
 kind: Rollout
 metadata: {name: web}
 spec:
@@ -88,7 +81,20 @@ spec:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: app, image: "registry.local/web:v1"}]}
   strategy:
-    blueGreen: {activeService: web-active, previewService: web-preview, autoPromotionEnabled: false}`
+` + strategy
+}
+
+var blueGreen = `apiVersion: v1
+kind: Service
+metadata: {name: web-active}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-preview}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+` + webRollout("    blueGreen: {activeService: web-active, previewService: web-preview, autoPromotionEnabled: false}")
 
 // newBlueGreen is Argo's own rollout-bluegreen example (a manual gate
 // before promotion) serving v1, with a Prometheus for its preview.
@@ -160,18 +166,8 @@ spec:
     failureCondition: result == "no"
     provider: {web: {url: %q, jsonPath: "{$.verdict}"}}
 ---
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: app, image: "registry.local/web:v1"}]}
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {analysis: {templates: [{templateName: maybe}]}}, {setWeight: 100}]`, inconclusive(t)))
+`+webRollout(`    canary:
+      steps: [{setWeight: 50}, {analysis: {templates: [{templateName: maybe}]}}, {setWeight: 100}]`), inconclusive(t)))
 	waitFor(t, time.Minute, "rollout healthy", func() bool { return rolloutPhase(t, ns) == "Healthy" })
 	updateRollout(t, ns, "registry.local/web:v2", nil)
 	r := rollgate(t, env.kubeconfig, "run", "rollout/web", "-n", ns, "-f", writeGate(t, "readiness: {progressTimeout: 90s}"))
@@ -181,18 +177,8 @@ spec:
 	}
 }
 
-const timedPause = `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: app, image: "registry.local/web:v1"}]}
-  strategy:
-    canary:
-      steps: [{setWeight: 50}, {pause: {duration: 15s}}]`
+var timedPause = webRollout(`    canary:
+      steps: [{setWeight: 50}, {pause: {duration: 15s}}]`)
 
 func TestRunLetsArgoEndATimedPause(t *testing.T) {
 	t.Parallel()
@@ -254,10 +240,7 @@ func TestRunAfterAHoldGatesTheNewerTemplateNeverAnOlderOne(t *testing.T) {
 func TestTwoPipelinesInARowTheNewerRevisionStands(t *testing.T) {
 	t.Parallel()
 	f := newRunFixture(t)
-	f.release(t, "v2", healthy)
-	long := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 2s\n  interval: 2s\n  count: 100\n  checks:%s\n", f.prom.URL, errorRateCheck))
-	a := startRollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", long)
-	a.waitOutput(t, "error-rate PASS")
+	a := f.analysingV2(t)
 	f.release(t, "v3", healthy)
 	b := startRollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", f.gate(t))
 	a.wait(t).expect(t, 6, "superseded", "nothing was changed")

@@ -352,10 +352,7 @@ func TestPromoteFullSkipsTheRemainingSteps(t *testing.T) {
 func TestRunNewerReleaseDuringAnalysisIsSupersededAndLeftAlone(t *testing.T) {
 	t.Parallel()
 	f := newRunFixture(t)
-	f.release(t, "v2", healthy)
-	long := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 2s\n  interval: 2s\n  count: 100\n  checks:%s\n", f.prom.URL, errorRateCheck))
-	run := startRollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", long)
-	run.waitOutput(t, "error-rate PASS")
+	run := f.analysingV2(t)
 	f.release(t, "v3", healthy)
 	r := run.wait(t)
 	r.expect(t, 6, "superseded", "revision 3", "nothing was changed")
@@ -412,4 +409,15 @@ func TestRunComparesWithTheStablePodsAsTheyServedBeforeTheRollout(t *testing.T) 
 		f.prom.URL, p99Check))
 	r := rollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", gateFile)
 	r.expect(t, 1, "baselines are evaluated at", "p99-vs-stable FAIL", "> maxRatio 1.2", "roll back deployment")
+}
+
+// analysingV2 releases v2 and starts a run of it with a long analysis,
+// returning once its first interval passed.
+func (f *runFixture) analysingV2(t testing.TB) *running {
+	t.Helper()
+	f.release(t, "v2", healthy)
+	long := writeGate(t, fmt.Sprintf("analysis:\n  prometheus: {url: %q, timeout: 2s}\n  initialDelay: 2s\n  interval: 2s\n  count: 100\n  checks:%s\n", f.prom.URL, errorRateCheck))
+	run := startRollgate(t, env.kubeconfig, "run", "deployment/api", "-n", f.ns, "-f", long)
+	run.waitOutput(t, "error-rate PASS")
+	return run
 }
