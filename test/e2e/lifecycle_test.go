@@ -297,7 +297,6 @@ func TestRunGatesAWorkloadRefRollout(t *testing.T) {
 	}
 }
 
-
 // The act path's guard on the real API server: a rollback prepared for
 // revision 2 while revision 3 is applied in between patches nothing (the
 // generation judged is checked, and tested again by the JSON patch) and
