@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
@@ -26,7 +28,7 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = t0.Add(d)
+	c.t = reports.T0.Add(d)
 }
 
 // botFor builds a bot-token notifier talking to srv.
@@ -38,10 +40,10 @@ func botFor(t *testing.T, srv *slacktest.Server, opts Options, edit ...func(*Sla
 		e(s)
 	}
 	env := map[string]string{"SLACK_BOT_TOKEN": testToken}
-	for k, v := range ciEnv {
+	for k, v := range reports.CIEnv {
 		env[k] = v
 	}
-	n, err := New(s, lookupIn(env), opts)
+	n, err := New(s, reports.Lookup(env), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +71,8 @@ func methods(calls []slacktest.Call) string {
 
 // aFullRun is a verdict with every detail: failing pods, checks, an action.
 func aFullRun() *gate.Report {
-	r := rolledBack()
-	r.Readiness = readinessFailure().Readiness
+	r := reports.RolledBack()
+	r.Readiness = reports.ReadinessFailure().Readiness
 	return r
 }
 
@@ -78,14 +80,14 @@ func TestABotRunPostsOnceUpdatesTheSameMessageAndThreadsTheDetails(t *testing.T)
 	srv := slacktest.New(t)
 	srv.RequireToken(testToken)
 	n := botFor(t, srv, Options{})
-	notify(t, n, StageStart, started())
-	pre := started()
+	notify(t, n, StageStart, reports.Started())
+	pre := reports.Started()
 	pre.Timeline = append(pre.Timeline, gate.Event{Phase: "preflight", Message: "quota ok"})
 	notify(t, n, StagePreflight, pre)
-	ready := started()
+	ready := reports.Started()
 	ready.Timeline = append(ready.Timeline, gate.Event{Phase: "readiness", Message: "2 of 3 updated replicas are available"})
 	notify(t, n, StageReadiness, ready)
-	notify(t, n, StageAnalysis, analysing())
+	notify(t, n, StageAnalysis, reports.Analysing())
 	notify(t, n, StageVerdict, aFullRun())
 
 	want := "chat.postMessage chat.update chat.update chat.update chat.update " +
@@ -127,7 +129,7 @@ func TestABotRunPostsOnceUpdatesTheSameMessageAndThreadsTheDetails(t *testing.T)
 
 func TestProgressUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
 	srv := slacktest.New(t)
-	c := &clock{t: t0}
+	c := &clock{t: reports.T0}
 	n := botFor(t, srv, Options{Now: c.Now})
 	steps := []struct {
 		name  string
@@ -148,15 +150,15 @@ func TestProgressUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
 	}
 	for i, st := range steps {
 		c.set(st.at)
-		r := started()
+		r := reports.Started()
 		switch st.stage {
 		case StageVerdict:
-			r = promoted()
+			r = reports.Promoted()
 		case StageReadiness:
 			r.Timeline = append(r.Timeline, gate.Event{Phase: "readiness", Message: st.name})
 		}
 		if st.stage == StageAnalysis {
-			r = analysing()
+			r = reports.Analysing()
 			r.Timeline = append(r.Timeline, gate.Event{Phase: "analysis", Message: "measurement " + string(rune('a'+i))})
 			if strings.HasPrefix(st.name, "half") {
 				lat := r.Analysis.Checks[1]
@@ -174,8 +176,8 @@ func TestProgressUpdatesAreThrottledToTheUpdateInterval(t *testing.T) {
 func TestAnUpdateThatChangesNothingIsNotSent(t *testing.T) {
 	srv := slacktest.New(t)
 	n := botFor(t, srv, Options{})
-	notify(t, n, StageReadiness, started())
-	notify(t, n, StageReadiness, started())
+	notify(t, n, StageReadiness, reports.Started())
+	notify(t, n, StageReadiness, reports.Started())
 	if got := methods(srv.Calls()); got != "chat.postMessage" {
 		t.Errorf("calls %q, want one post and no update", got)
 	}
@@ -199,11 +201,11 @@ func TestTheVerdictIsNeverLost(t *testing.T) {
 			srv := slacktest.New(t)
 			n := botFor(t, srv, Options{})
 			srv.Inject(tt.start...)
-			if err := n.Notify(context.Background(), Event{Stage: StageStart, Report: started()}); (err != nil) != tt.wantErr {
+			if err := n.Notify(context.Background(), Event{Stage: StageStart, Report: reports.Started()}); (err != nil) != tt.wantErr {
 				t.Fatalf("start: err = %v, want error %v", err, tt.wantErr)
 			}
 			srv.Inject(tt.verdict...)
-			notify(t, n, StageVerdict, failedRollback())
+			notify(t, n, StageVerdict, reports.FailedRollback())
 			msgs := srv.Messages()
 			if len(msgs) != tt.messages {
 				t.Fatalf("%d messages, want %d", len(msgs), tt.messages)
@@ -222,8 +224,8 @@ func TestTheVerdictIsNeverLost(t *testing.T) {
 func TestAFailedRollbackIsBroadcastWithTheMention(t *testing.T) {
 	srv := slacktest.New(t)
 	n := botFor(t, srv, Options{})
-	notify(t, n, StageStart, started())
-	notify(t, n, StageVerdict, failedRollback())
+	notify(t, n, StageStart, reports.Started())
+	notify(t, n, StageVerdict, reports.FailedRollback())
 	replies := srv.Messages()[0].Replies
 	alert := replies[len(replies)-1]
 	if !alert.Broadcast || !strings.HasPrefix(alert.Text, mention) {
@@ -236,7 +238,7 @@ func TestACancelledRunStillSaysSo(t *testing.T) {
 	n := botFor(t, srv, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // SIGINT cancelled the run's context before the verdict
-	if err := n.Notify(ctx, Event{Stage: StageVerdict, Report: cancelled()}); err != nil {
+	if err := n.Notify(ctx, Event{Stage: StageVerdict, Report: reports.Cancelled()}); err != nil {
 		t.Fatal(err)
 	}
 	if msgs := srv.Messages(); len(msgs) != 1 || !strings.Contains(string(msgs[0].Attachments), "Cancelled") {
@@ -247,9 +249,9 @@ func TestACancelledRunStillSaysSo(t *testing.T) {
 func TestEventsLimitWhatABotSends(t *testing.T) {
 	srv := slacktest.New(t)
 	n := botFor(t, srv, Options{}, func(s *Slack) { s.Events = []string{"verdict"} })
-	notify(t, n, StageStart, started())
-	notify(t, n, StageAnalysis, analysing())
-	notify(t, n, StageVerdict, promoted())
+	notify(t, n, StageStart, reports.Started())
+	notify(t, n, StageAnalysis, reports.Analysing())
+	notify(t, n, StageVerdict, reports.Promoted())
 	if got := methods(srv.Calls()); got != "chat.postMessage chat.postMessage(thread) chat.postMessage(thread)" {
 		t.Errorf("calls %q, want only the verdict and its thread", got)
 	}
@@ -278,7 +280,7 @@ func TestSlackTroubleStaysWithinTheBudget(t *testing.T) {
 			n := botFor(t, srv, Options{Budget: tt.budget})
 			srv.Inject(tt.faults...)
 			start := time.Now()
-			err := n.Notify(context.Background(), Event{Stage: StageStart, Report: started()})
+			err := n.Notify(context.Background(), Event{Stage: StageStart, Report: reports.Started()})
 			took := time.Since(start)
 			if took > tt.budget+250*time.Millisecond || took < tt.minTime {
 				t.Errorf("Notify took %s, want between %s and the %s budget", took, tt.minTime, tt.budget)
@@ -307,11 +309,11 @@ func TestAGatewayThatGivesNoTimestampGetsNoUpdatesButTheVerdict(t *testing.T) {
 	}))
 	defer srv.Close()
 	s := &Slack{Channel: "#deploys", TokenEnv: "T", APIURL: srv.URL + "/api"}
-	n, err := New(s, lookupIn(map[string]string{"T": testToken}), Options{})
+	n, err := New(s, reports.Lookup(map[string]string{"T": testToken}), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, n, rolledBack())
+	run(t, n, reports.RolledBack())
 	mu.Lock()
 	defer mu.Unlock()
 	if got := strings.Join(paths, " "); got != "/api/chat.postMessage /api/chat.postMessage" {
@@ -322,9 +324,9 @@ func TestAGatewayThatGivesNoTimestampGetsNoUpdatesButTheVerdict(t *testing.T) {
 func TestAFailedProgressUpdateIsAWarningAndPostsNothingNew(t *testing.T) {
 	srv := slacktest.New(t)
 	n := botFor(t, srv, Options{})
-	notify(t, n, StageStart, started())
+	notify(t, n, StageStart, reports.Started())
 	srv.Inject(slacktest.Status(503))
-	err := n.Notify(context.Background(), Event{Stage: StageAnalysis, Report: analysing()})
+	err := n.Notify(context.Background(), Event{Stage: StageAnalysis, Report: reports.Analysing()})
 	if err == nil || !strings.Contains(err.Error(), "chat.update") || !strings.Contains(err.Error(), "503") {
 		t.Errorf("err = %v, want a warning naming chat.update and the 503", err)
 	}

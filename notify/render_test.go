@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/slack-go/slack"
 
 	"github.com/rollgate/rollgate/gate"
@@ -24,25 +26,25 @@ type renderCase struct {
 }
 
 var renderCases = []renderCase{
-	{"a start says which revision and images are under gate", "start", StageStart, started},
-	{"an analysis update shows the check table so far", "analysis-progress", StageAnalysis, analysing},
-	{"a promotion is green and names the rule", "promoted", StageVerdict, promoted},
-	{"a hold is yellow and gives the commands to copy", "held-with-commands", StageVerdict, heldWithCommands},
-	{"an inconclusive analysis is a hold that says not enough data", "inconclusive", StageVerdict, inconclusive},
-	{"a rollback is red with the failing check", "rolled-back", StageVerdict, rolledBack},
-	{"a dry run says so and that nothing was applied", "dry-run", StageVerdict, dryRun},
-	{"a failed rollback is the loudest: red, mentioned, broadcast", "failed-rollback", StageVerdict, failedRollback},
-	{"a runtime error is red and says what to do", "error", StageVerdict, runtimeError},
-	{"a cancelled run is grey and still gives the commands", "cancelled", StageVerdict, cancelled},
-	{"a superseded run is grey and names the newer revision", "superseded", StageVerdict, superseded},
-	{"a readiness failure names the pods, their events and logs", "readiness-failure", StageVerdict, readinessFailure},
-	{"a quota preflight failure names the resource, need and headroom", "quota-failure", StageVerdict, quotaFailure},
+	{"a start says which revision and images are under gate", "start", StageStart, reports.Started},
+	{"an analysis update shows the check table so far", "analysis-progress", StageAnalysis, reports.Analysing},
+	{"a promotion is green and names the rule", "promoted", StageVerdict, reports.Promoted},
+	{"a hold is yellow and gives the commands to copy", "held-with-commands", StageVerdict, reports.HeldWithCommands},
+	{"an inconclusive analysis is a hold that says not enough data", "inconclusive", StageVerdict, reports.Inconclusive},
+	{"a rollback is red with the failing check", "rolled-back", StageVerdict, reports.RolledBack},
+	{"a dry run says so and that nothing was applied", "dry-run", StageVerdict, reports.DryRun},
+	{"a failed rollback is the loudest: red, mentioned, broadcast", "failed-rollback", StageVerdict, reports.FailedRollback},
+	{"a runtime error is red and says what to do", "error", StageVerdict, reports.RuntimeError},
+	{"a cancelled run is grey and still gives the commands", "cancelled", StageVerdict, reports.Cancelled},
+	{"a superseded run is grey and names the newer revision", "superseded", StageVerdict, reports.Superseded},
+	{"a readiness failure names the pods, their events and logs", "readiness-failure", StageVerdict, reports.ReadinessFailure},
+	{"a quota preflight failure names the resource, need and headroom", "quota-failure", StageVerdict, reports.QuotaFailure},
 }
 
 const mention = "<!subteam^S0DEPLOYERS>"
 
 func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
-	ci := CIFrom(lookupIn(ciEnv))
+	ci := CIFrom(reports.Lookup(reports.CIEnv))
 	for _, tc := range renderCases {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := Event{Stage: tc.stage, Report: tc.report()}
@@ -66,7 +68,7 @@ func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
 }
 
 func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {
-	ci := CIFrom(lookupIn(ciEnv))
+	ci := CIFrom(reports.Lookup(reports.CIEnv))
 	for _, tc := range append(renderCases, renderCase{"a huge report is cut to Slack's limits", "", StageVerdict, huge}) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := Event{Stage: tc.stage, Report: tc.report()}
@@ -90,9 +92,9 @@ func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {
 // huge is a report bigger than any message: many checks, long reasons,
 // long logs.
 func huge() *gate.Report {
-	r := readinessFailure()
+	r := reports.ReadinessFailure()
 	r.Reason = strings.Repeat("a very long reason & <more> ", 400)
-	a := analysisOf(analysis.Failed, strings.Repeat("rule ", 1000), P, F, F)
+	a := reports.Analysis(analysis.Failed, strings.Repeat("rule ", 1000), reports.P, reports.F, reports.F)
 	for i := 0; i < 60; i++ {
 		c := *a.Checks[0]
 		c.Name = strings.Repeat("x", 40) + string(rune('a'+i%26))
@@ -138,7 +140,7 @@ func TestClipKeepsMrkdwnWhole(t *testing.T) {
 }
 
 func TestUserTextCannotBreakTheMarkup(t *testing.T) {
-	r := finished(gate.DecisionFailed, "<!channel> & <https://evil.example|click>")
+	r := reports.Finished(gate.DecisionFailed, "<!channel> & <https://evil.example|click>")
 	m := summary(Event{Stage: StageVerdict, Report: r}, CIRun{}, "")
 	b, _ := json.Marshal(m)
 	if bytes.Contains(b, []byte("<!channel>")) || bytes.Contains(b, []byte("<https://evil")) {
@@ -152,7 +154,7 @@ func TestCIVariablesGiveTheRunLinkActorAndCommit(t *testing.T) {
 		env  map[string]string
 		want CIRun
 	}{
-		{"GitHub Actions links the run and the commit", ciEnv, CIRun{Name: "GitHub Actions run 7311",
+		{"GitHub Actions links the run and the commit", reports.CIEnv, CIRun{Name: "GitHub Actions run 7311",
 			URL: "https://github.com/shop/api/actions/runs/7311", Actor: "octocat", Commit: "4f2a9c1",
 			CommitURL: "https://github.com/shop/api/commit/4f2a9c1d0e8b7a6f5e4d3c2b1a0f9e8d7c6b5a49"}},
 		{"GitLab CI links the job", map[string]string{"GITLAB_CI": "true", "CI_JOB_URL": "https://gitlab.example.com/shop/api/-/jobs/99",
@@ -164,7 +166,7 @@ func TestCIVariablesGiveTheRunLinkActorAndCommit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CIFrom(lookupIn(tt.env)); got != tt.want {
+			if got := CIFrom(reports.Lookup(tt.env)); got != tt.want {
 				t.Errorf("ciFrom = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
 
@@ -69,7 +71,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 	wrongPath := strings.TrimSuffix(srv.WebhookURL(), "/") + "x/" + hookSecret
 	var errs []error
 	try := func(n Notifier, stage Stage) {
-		err := n.Notify(context.Background(), Event{Stage: stage, Report: failedRollback()})
+		err := n.Notify(context.Background(), Event{Stage: stage, Report: reports.FailedRollback()})
 		if err == nil {
 			t.Errorf("%s: no error, want one", stage)
 		}
@@ -78,7 +80,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 	for _, hook := range []string{unreachable, wrongPath} {
 		s := &Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL(),
 			Events: []string{"start", "progress", "verdict"}}
-		n, err := New(s, lookupIn(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": hook}), Options{Budget: time.Second})
+		n, err := New(s, reports.Lookup(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": hook}), Options{Budget: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func TestNoSecretInAnyReturnedError(t *testing.T) {
 		try(n, StageVerdict)
 	}
 	// A webhook URL that is not even a URL is refused without being shown.
-	_, err := New(&Slack{WebhookEnv: "H"}, lookupIn(map[string]string{"H": "ht!tp://" + hookSecret + " " + testToken}), Options{})
+	_, err := New(&Slack{WebhookEnv: "H"}, reports.Lookup(map[string]string{"H": "ht!tp://" + hookSecret + " " + testToken}), Options{})
 	errs = append(errs, err)
 	for _, err := range errs {
 		assertNoSecret(t, err, testToken, "SECRETTOKEN", hookSecret, "WEBHOOKSECRETPART", unreachable, wrongPath)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/notify/slacktest"
 )
@@ -13,7 +15,7 @@ import (
 func webhookFor(t *testing.T, url string, opts Options, events ...string) Notifier {
 	t.Helper()
 	s := &Slack{WebhookEnv: "SLACK_WEBHOOK_URL", Events: events, MentionOnFailure: mention}
-	n, err := New(s, lookupIn(map[string]string{"SLACK_WEBHOOK_URL": url}), opts)
+	n, err := New(s, reports.Lookup(map[string]string{"SLACK_WEBHOOK_URL": url}), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,10 +25,10 @@ func webhookFor(t *testing.T, url string, opts Options, events ...string) Notifi
 // run notifies every stage of a run that ends in verdict.
 func run(t *testing.T, n Notifier, verdict *gate.Report) {
 	t.Helper()
-	notify(t, n, StageStart, started())
-	notify(t, n, StagePreflight, started())
-	notify(t, n, StageReadiness, started())
-	notify(t, n, StageAnalysis, analysing())
+	notify(t, n, StageStart, reports.Started())
+	notify(t, n, StagePreflight, reports.Started())
+	notify(t, n, StageReadiness, reports.Started())
+	notify(t, n, StageAnalysis, reports.Analysing())
 	notify(t, n, StageVerdict, verdict)
 }
 
@@ -71,7 +73,7 @@ func TestAWebhookWaitsOutA429WithinTheBudget(t *testing.T) {
 	srv := slacktest.New(t)
 	n := webhookFor(t, srv.WebhookURL(), Options{Budget: 3 * time.Second})
 	srv.Inject(slacktest.RateLimited(1))
-	notify(t, n, StageVerdict, promoted())
+	notify(t, n, StageVerdict, reports.Promoted())
 	if calls := srv.Calls(); len(calls) != 2 || !calls[1].OK() {
 		t.Errorf("calls %+v, want a 429 then a success", calls)
 	}
@@ -80,11 +82,11 @@ func TestAWebhookWaitsOutA429WithinTheBudget(t *testing.T) {
 func TestBothATokenAndAWebhookAreTold(t *testing.T) {
 	srv := slacktest.New(t)
 	s := &Slack{Channel: "#deploys", TokenEnv: "SLACK_BOT_TOKEN", WebhookEnv: "SLACK_WEBHOOK_URL", APIURL: srv.APIURL()}
-	n, err := New(s, lookupIn(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": srv.WebhookURL()}), Options{})
+	n, err := New(s, reports.Lookup(map[string]string{"SLACK_BOT_TOKEN": testToken, "SLACK_WEBHOOK_URL": srv.WebhookURL()}), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, n, promoted())
+	run(t, n, reports.Promoted())
 	var bot, hook int
 	for _, c := range srv.Calls() {
 		switch c.Method {
@@ -117,7 +119,7 @@ func TestNewReportsWhatItCannotSetUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := New(tt.slack, lookupIn(tt.env), Options{})
+			n, err := New(tt.slack, reports.Lookup(tt.env), Options{})
 			if n == nil {
 				t.Fatal("New returned a nil Notifier")
 			}
@@ -151,7 +153,7 @@ func TestFanoutTellsEveryoneWithinOneBudget(t *testing.T) {
 	budget := 200 * time.Millisecond
 	n := Fanout(stuck{budget}, nil, Nop, stuck{budget}, stuck{budget})
 	start := time.Now()
-	err := n.Notify(context.Background(), Event{Stage: StageVerdict, Report: promoted()})
+	err := n.Notify(context.Background(), Event{Stage: StageVerdict, Report: reports.Promoted()})
 	if took := time.Since(start); took > 2*budget {
 		t.Errorf("Fanout took %s for three notifiers of %s each: they must run side by side", took, budget)
 	}

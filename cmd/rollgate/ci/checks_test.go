@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/promql"
 )
@@ -62,12 +64,12 @@ func TestCheckVerdict(t *testing.T) {
 func series(canary []float64, stable []float64) []promql.Measurement {
 	out := make([]promql.Measurement, len(canary))
 	for i, v := range canary {
-		out[i] = promql.Measurement{At: at(30 * i), Outcome: promql.Pass}
+		out[i] = promql.Measurement{At: reports.At(30 * i), Outcome: promql.Pass}
 		if !math.IsNaN(v) {
-			out[i].Canary = samples(v)
+			out[i].Canary = reports.Samples(v)
 		}
 		if i < len(stable) && !math.IsNaN(stable[i]) {
-			out[i].Stable = samples(stable[i])
+			out[i].Stable = reports.Samples(stable[i])
 		}
 	}
 	return out
@@ -85,19 +87,19 @@ func TestChart(t *testing.T) {
 		ok    bool
 		want  []string
 	}{
-		{"a max threshold is a flat red line after the canary", &analysis.CheckTally{Name: "errors", Max: f(0.01), Measurements: series([]float64{0.001, 0.02}, nil)},
+		{"a max threshold is a flat red line after the canary", &analysis.CheckTally{Name: "errors", Max: reports.Float(0.01), Measurements: series([]float64{0.001, 0.02}, nil)},
 			true, []string{`x-axis "time (UTC)" ["10:00:00", "10:00:30"]`, "line [0.001, 0.02]\n    line [0.01, 0.01]", "🔵 canary · 🔴 max 0.01", `"plotColorPalette": "#2563eb, #dc2626"`}},
-		{"a ratio threshold follows the stable line", &analysis.CheckTally{Name: "p99", MaxRatio: f(1.5), Measurements: series([]float64{3, 4}, []float64{2, 2})},
+		{"a ratio threshold follows the stable line", &analysis.CheckTally{Name: "p99", MaxRatio: reports.Float(1.5), Measurements: series([]float64{3, 4}, []float64{2, 2})},
 			true, []string{"line [3, 4]\n    line [2, 2]\n    line [3, 3]", "🔵 canary · 🟢 stable · 🔴 stable × 1.5"}},
-		{"a delta threshold adds to the stable line", &analysis.CheckTally{Name: "d", MaxDelta: f(0.5), Measurements: series([]float64{1}, []float64{2})},
+		{"a delta threshold adds to the stable line", &analysis.CheckTally{Name: "d", MaxDelta: reports.Float(0.5), Measurements: series([]float64{1}, []float64{2})},
 			true, []string{"line [2.5]", "🔴 stable + 0.5"}},
 		{"gaps are drawn at the previous value and counted", &analysis.CheckTally{Name: "gaps", Measurements: series([]float64{nan, 1, nan, 3}, nil)},
 			true, []string{"line [1, 1, 1, 3]", "(2 missing values drawn at the previous one)"}},
-		{"min and max both get lines, the second in orange", &analysis.CheckTally{Name: "band", Max: f(10), Min: f(1), Measurements: series([]float64{5}, nil)},
+		{"min and max both get lines, the second in orange", &analysis.CheckTally{Name: "band", Max: reports.Float(10), Min: reports.Float(1), Measurements: series([]float64{5}, nil)},
 			true, []string{"🔴 max 10 · 🟠 min 1"}},
 		{"tiny values are plain decimals mermaid can parse", &analysis.CheckTally{Name: "tiny", Measurements: series([]float64{0.00001234}, nil)},
 			true, []string{"line [0.00001234]"}},
-		{"a long run is drawn in buckets at their worst value, counting intervals", &analysis.CheckTally{Name: "long", Max: f(5), Measurements: series(many, nil)},
+		{"a long run is drawn in buckets at their worst value, counting intervals", &analysis.CheckTally{Name: "long", Max: reports.Float(5), Measurements: series(many, nil)},
 			true, []string{`x-axis "interval from 10:00:00 UTC" 1 --> 84`, "line [2, 5, 8, 9, 4,", "(250 intervals, drawn in 84 buckets at their worst value)"}},
 		{"a check that never measured a value has no chart", &analysis.CheckTally{Name: "down", Measurements: series([]float64{nan, nan}, nil)}, false, nil},
 	}
@@ -117,9 +119,9 @@ func TestChart(t *testing.T) {
 }
 
 func TestPointsTakeTheWorstOfSeveralSeries(t *testing.T) {
-	m := promql.Measurement{Canary: samples(97, 99.5, math.NaN())}
-	high := Points(&analysis.CheckTally{Max: f(1), Measurements: []promql.Measurement{m}})
-	low := Points(&analysis.CheckTally{Min: f(99), Measurements: []promql.Measurement{m}})
+	m := promql.Measurement{Canary: reports.Samples(97, 99.5, math.NaN())}
+	high := Points(&analysis.CheckTally{Max: reports.Float(1), Measurements: []promql.Measurement{m}})
+	low := Points(&analysis.CheckTally{Min: reports.Float(99), Measurements: []promql.Measurement{m}})
 	if *high[0].Canary != 99.5 || *low[0].Canary != 97 {
 		t.Errorf("worst under max %v, under min %v; want 99.5 and 97", *high[0].Canary, *low[0].Canary)
 	}

@@ -5,14 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/test/golden"
 )
 
 func TestDotenvGolden(t *testing.T) {
-	for _, fx := range fixtures {
-		t.Run(fx.name, func(t *testing.T) {
-			golden.Check(t, fx.name+".env", Dotenv(fx.report()))
+	for _, fx := range reports.CIFixtures {
+		t.Run(fx.Name, func(t *testing.T) {
+			golden.Check(t, fx.Name+".env", Dotenv(fx.Report()))
 		})
 	}
 }
@@ -57,7 +59,7 @@ func TestDotenvValuesAreSafeSingleLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := rolledBack()
+			rep := reports.CIRolledBack()
 			rep.Reason = tt.reason
 			vals := checkDotenv(t, Dotenv(rep))
 			got := vals["ROLLGATE_REASON"]
@@ -75,7 +77,7 @@ func TestDotenvValuesAreSafeSingleLines(t *testing.T) {
 }
 
 func TestDotenvCarriesTheOutcome(t *testing.T) {
-	vals := checkDotenv(t, Dotenv(rolledBack()))
+	vals := checkDotenv(t, Dotenv(reports.CIRolledBack()))
 	want := map[string]string{"ROLLGATE_DECISION": gate.DecisionRolledBack, "ROLLGATE_EXIT_CODE": "1", "ROLLGATE_TARGET": "deployment/api",
 		"ROLLGATE_TARGET_NAMESPACE": "shop", "ROLLGATE_REVISION": "4", "ROLLGATE_STABLE_REVISION": "3", "ROLLGATE_ANALYSIS": "failed",
 		"ROLLGATE_ACTION": "rollback"}

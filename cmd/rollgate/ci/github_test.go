@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/test/golden"
 )
@@ -22,15 +24,15 @@ func TestGitHubStepFiles(t *testing.T) {
 	var log bytes.Buffer
 	g := NewGitHub(&log, runner(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out, "GITHUB_STEP_SUMMARY": summary}))
 	g.Mask([]string{"s3cr3t-token", "-----BEGIN KEY-----\nAAAA\n", ""})
-	g.Annotate(rolledBack())
-	if err := g.Publish(rolledBack(), "/runner/temp/rollgate-report.json"); err != nil {
+	g.Annotate(reports.CIRolledBack())
+	if err := g.Publish(reports.CIRolledBack(), "/runner/temp/rollgate-report.json"); err != nil {
 		t.Fatal(err)
 	}
 	golden.Check(t, "rolled-back.github-log.txt", log.Bytes())
 	outputs, _ := os.ReadFile(out)
 	golden.Check(t, "rolled-back.github-output.txt", outputs)
 	md, _ := os.ReadFile(summary)
-	if string(md) != Summary(rolledBack())+"\n" {
+	if string(md) != Summary(reports.CIRolledBack())+"\n" {
 		t.Errorf("the step summary is not the Markdown summary:\n%s", md)
 	}
 }
@@ -51,8 +53,8 @@ func TestGitHubWithoutRunnerFiles(t *testing.T) {
 			var log bytes.Buffer
 			g := NewGitHub(&log, runner(tt.vars))
 			g.Mask([]string{"x"})
-			g.Annotate(rolledBack())
-			err := g.Publish(rolledBack(), "r.json")
+			g.Annotate(reports.CIRolledBack())
+			err := g.Publish(reports.CIRolledBack(), "r.json")
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
 			}
@@ -64,7 +66,7 @@ func TestGitHubWithoutRunnerFiles(t *testing.T) {
 }
 
 func TestAnnotationsPutTheVerdictFirstAndStopAtTen(t *testing.T) {
-	rep := rolledBack()
+	rep := reports.CIRolledBack()
 	for i := range 20 {
 		rep.Preflight = append(rep.Preflight, preflight.Finding{Rule: fmt.Sprintf("rule%d", i), Level: preflight.LevelFail, Message: "bad", Fix: "fix"})
 	}
@@ -87,10 +89,10 @@ func TestAnnotationsPutTheVerdictFirstAndStopAtTen(t *testing.T) {
 
 func TestDefaultReportPath(t *testing.T) {
 	gh := runner(map[string]string{"GITHUB_ACTIONS": "true", "RUNNER_TEMP": "/runner/temp"})
-	if got := DefaultReportPath(gh, "run", api); got != "/runner/temp/rollgate-run-deployment-api.json" {
+	if got := DefaultReportPath(gh, "run", reports.API); got != "/runner/temp/rollgate-run-deployment-api.json" {
 		t.Errorf("under GitHub Actions: %q", got)
 	}
-	if got := DefaultReportPath(runner(map[string]string{"RUNNER_TEMP": "/tmp"}), "run", api); got != "" {
+	if got := DefaultReportPath(runner(map[string]string{"RUNNER_TEMP": "/tmp"}), "run", reports.API); got != "" {
 		t.Errorf("elsewhere: %q, want none", got)
 	}
 }

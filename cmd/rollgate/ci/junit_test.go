@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/test/golden"
 )
@@ -40,13 +42,13 @@ func parseJUnit(t *testing.T, data []byte) parsedJUnit {
 }
 
 func TestJUnitGolden(t *testing.T) {
-	for _, fx := range fixtures {
-		t.Run(fx.name, func(t *testing.T) {
-			data, err := JUnit(fx.report())
+	for _, fx := range reports.CIFixtures {
+		t.Run(fx.Name, func(t *testing.T) {
+			data, err := JUnit(fx.Report())
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, fx.name+".junit.xml", data)
+			golden.Check(t, fx.Name+".junit.xml", data)
 		})
 	}
 }
@@ -58,14 +60,14 @@ func TestJUnitCountsMatchTheReport(t *testing.T) {
 		suites string // suite names in order
 		want   Counts
 	}{
-		{"a rollback counts a preflight warning, two quota cases, the rollout, two checks, the action and the verdict", rolledBack,
+		{"a rollback counts a preflight warning, two quota cases, the rollout, two checks, the action and the verdict", reports.CIRolledBack,
 			"preflight quota readiness analysis action gate", Counts{Tests: 8, Failures: 2, Skipped: 1}},
-		{"a doomed rollout fails the rollout, its crashing pod and the verdict; the pending pod fails with it", doomed,
+		{"a reports.CIDoomed rollout fails the rollout, its crashing pod and the verdict; the pending pod fails with it", reports.CIDoomed,
 			"preflight quota readiness gate", Counts{Tests: 6, Failures: 4}},
-		{"a hold skips the verdict, errors the check that never reached Prometheus and passes the other", held,
+		{"a hold skips the verdict, errors the check that never reached Prometheus and passes the other", reports.CIHeld,
 			"analysis gate", Counts{Tests: 3, Errors: 1, Skipped: 1}},
-		{"an early runtime error still yields one errored case", unreachable, "gate", Counts{Tests: 1, Errors: 1}},
-		{"a quota shortfall is a failed case of the quota suite", quotaShort, "quota gate", Counts{Tests: 2, Failures: 2}},
+		{"an early runtime error still yields one errored case", reports.CIUnreachable, "gate", Counts{Tests: 1, Errors: 1}},
+		{"a quota shortfall is a failed case of the quota suite", reports.CIQuotaShort, "quota gate", Counts{Tests: 2, Failures: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +115,7 @@ func TestJUnitCountsMatchTheReport(t *testing.T) {
 }
 
 func TestJUnitKeepsTheExplanationAsFailureText(t *testing.T) {
-	data, _ := JUnit(doomed())
+	data, _ := JUnit(reports.CIDoomed())
 	for _, want := range []string{
 		`<failure message="pod api-5d8f7c9b4-xk2pq container app: CrashLoopBackOff`,
 		"panic: DATABASE_URL is not set",

@@ -3,6 +3,8 @@ package ci
 import (
 	"bytes"
 	"testing"
+
+	"github.com/rollgate/rollgate/test/reports"
 )
 
 func TestSections(t *testing.T) {
@@ -25,11 +27,11 @@ func TestSections(t *testing.T) {
 			var b bytes.Buffer
 			s := NewSections(&b, runner(tt.env))
 			for i, phase := range []string{"resolve", "readiness", "readiness"} {
-				s.Enter(phase, at(i))
+				s.Enter(phase, reports.At(i))
 				b.WriteString(".\n")
 			}
-			s.Close(at(2))
-			s.Close(at(3)) // closing twice is harmless
+			s.Close(reports.At(2))
+			s.Close(reports.At(3)) // closing twice is harmless
 			if b.String() != tt.want {
 				t.Errorf("got\n%q\nwant\n%q", b.String(), tt.want)
 			}

@@ -5,20 +5,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rollgate/rollgate/test/reports"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/test/golden"
 )
 
 func TestSummaryGolden(t *testing.T) {
-	for _, fx := range fixtures {
-		t.Run(fx.name, func(t *testing.T) {
-			golden.Check(t, fx.name+".summary.md", []byte(Summary(fx.report())))
+	for _, fx := range reports.CIFixtures {
+		t.Run(fx.Name, func(t *testing.T) {
+			golden.Check(t, fx.Name+".summary.md", []byte(Summary(fx.Report())))
 		})
 	}
 }
 
 func TestSummaryShowsChecksChartsAndTimeline(t *testing.T) {
-	md := Summary(rolledBack())
+	md := Summary(reports.CIRolledBack())
 	for _, want := range []string{
 		"## ❌ rollgate run `deployment/api`: rolled-back",
 		"| `error-rate` | 0.05 | – | &lt;= 0.01 | 1 pass, 2 fail of 3 | ❌ failed |",
@@ -35,10 +37,10 @@ func TestSummaryShowsChecksChartsAndTimeline(t *testing.T) {
 
 // timelineOf returns a report whose timeline has n events of ~100 bytes.
 func timelineOf(n int) *gate.Report {
-	rep := rolledBack()
+	rep := reports.CIRolledBack()
 	rep.Timeline = nil
 	for i := range n {
-		rep.Timeline = append(rep.Timeline, ev(i, "readiness", fmt.Sprintf("event %06d: %s", i, strings.Repeat("x", 80))))
+		rep.Timeline = append(rep.Timeline, reports.Ev(i, "readiness", fmt.Sprintf("event %06d: %s", i, strings.Repeat("x", 80))))
 	}
 	return rep
 }
@@ -50,7 +52,7 @@ func TestSummaryStaysUnderItsLimit(t *testing.T) {
 		limit    int
 		wantNote string
 	}{
-		{"a short run is whole", rolledBack(), SummaryLimit, ""},
+		{"a short run is whole", reports.CIRolledBack(), SummaryLimit, ""},
 		{"a timeline too long for a small limit is cut with a note", timelineOf(200), 8000, "timeline events left out"},
 		{"a huge timeline is cut under GitHub's 1 MiB", timelineOf(20000), SummaryLimit, "timeline events left out"},
 		{"when even the charts do not fit, they go too, each section saying so", timelineOf(10), 2500, "charts left out"},
