@@ -62,7 +62,7 @@ func TestJUnitCountsMatchTheReport(t *testing.T) {
 	}{
 		{"a rollback counts a preflight warning, two quota cases, the rollout, two checks, the action and the verdict", reports.CIRolledBack,
 			"preflight quota readiness analysis action gate", Counts{Tests: 8, Failures: 2, Skipped: 1}},
-		{"a reports.CIDoomed rollout fails the rollout, its crashing pod and the verdict; the pending pod fails with it", reports.CIDoomed,
+		{"a doomed rollout fails the rollout, its crashing pod and the verdict; the pending pod fails with it", reports.CIDoomed,
 			"preflight quota readiness gate", Counts{Tests: 6, Failures: 4}},
 		{"a hold skips the verdict, errors the check that never reached Prometheus and passes the other", reports.CIHeld,
 			"analysis gate", Counts{Tests: 3, Errors: 1, Skipped: 1}},
