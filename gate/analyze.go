@@ -25,7 +25,7 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Ve
 	vars := workload.VarsFor(r.s.Target, r.pin)
 	r.event(PhaseAnalysis, "canary pods =~ %s, stable pods =~ %s; %s every %s", vars.CanaryPods, vars.StablePods, a.Length(), a.Interval)
 	var baselineAt time.Time
-	if r.s.Target.Kind == workload.KindDeployment && outcome == workload.OutcomeComplete && a.HasBaseline() {
+	if outcome == workload.OutcomeComplete && a.HasBaseline() {
 		baselineAt = r.rolloutBegan()
 		r.event(PhaseAnalysis, "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
 			baselineAt.Format(time.RFC3339), r.pin.Revision)

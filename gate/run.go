@@ -176,13 +176,7 @@ func (r *run) pinned(ctx context.Context, st *workload.State, pin *workload.Pin)
 		return err
 	}
 	r.restore = to
-	switch {
-	case to != nil:
-		r.event(PhasePin, "a rollback would restore the template of revision %d (replicaset %s)%s", to.Revision, to.ReplicaSet, to.Why)
-	case r.s.Target.Kind == workload.KindRollout:
-	default:
-		r.event(PhasePin, "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held")
-	}
+	r.event(PhasePin, "%s", r.w.RollbackPlan(pin, to))
 	return nil
 }
 

@@ -106,18 +106,11 @@ func Watch(ctx context.Context, c cluster.Cluster, w workload.Workload, s Settin
 	bySel := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithNamespace(w.Target().Namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = st.Selector.String() }))
 	set := informerSet{
-		{objInf, resourceOf(w.Target()), &rw.objs},
+		{objInf, w.Resource(), &rw.objs},
 		{bySel.Apps().V1().ReplicaSets().Informer(), "replicasets.apps", &rw.rss},
 		{bySel.Core().V1().Pods().Informer(), "pods", &rw.pods},
 	}
 	return rw.run(ctx, set, func(stop <-chan struct{}) { startObj(stop); bySel.Start(stop) })
-}
-
-func resourceOf(t workload.Target) string {
-	if t.Kind == workload.KindRollout {
-		return "rollouts.argoproj.io"
-	}
-	return "deployments.apps"
 }
 
 // informerSet is the informers of one watch and where their caches go.

@@ -83,7 +83,7 @@ func TestPromotePatchesAreTheCLIs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := promotePatches(rolloutDoc(t, tt.doc), tt.full)
+			p := promotePatches(ReadRolloutStatus(rolloutDoc(t, tt.doc)), tt.full)
 			if p.spec != tt.spec || p.status != tt.status || p.unified != tt.unified {
 				t.Errorf("patches = %+v\nwant spec %s status %s unified %s", p, tt.spec, tt.status, tt.unified)
 			}

@@ -233,3 +233,12 @@ func templateReplicaSet(owned []*appsv1.ReplicaSet, t corev1.PodTemplateSpec) *a
 func equalIgnoreHash(a, b corev1.PodTemplateSpec) bool {
 	return apiequality.Semantic.DeepEqual(templateWithoutHash(a), templateWithoutHash(b))
 }
+
+func (k *deployment) Resource() string { return "deployments.apps" }
+
+func (k *deployment) RollbackPlan(_ *Pin, to *Restore) string {
+	if to == nil {
+		return "no previous revision to roll back to (first rollout, or revisionHistoryLimit 0): a failure can only be held"
+	}
+	return fmt.Sprintf("a rollback would restore the template of revision %d (replicaset %s)%s", to.Revision, to.ReplicaSet, to.Why)
+}

@@ -51,6 +51,11 @@ type RolloutStatus struct {
 	BlueGreen bool `json:"blueGreen,omitempty"`
 	// SpecPaused is spec.paused (kubectl argo rollouts pause).
 	SpecPaused bool `json:"specPaused,omitempty"`
+	// Canary: the strategy is canary.
+	Canary bool `json:"canary,omitempty"`
+	// StepAnalysis is the phase of the current step's AnalysisRun
+	// (status.canary.currentStepAnalysisRunStatus.status).
+	StepAnalysis string `json:"stepAnalysis,omitempty"`
 }
 
 // ReadRolloutStatus extracts the status fields from an unstructured Rollout.
@@ -73,6 +78,8 @@ func ReadRolloutStatus(u *unstructured.Unstructured) RolloutStatus {
 		}
 	}
 	_, st.BlueGreen, _ = unstructured.NestedMap(obj, "spec", "strategy", "blueGreen")
+	_, st.Canary, _ = unstructured.NestedMap(obj, "spec", "strategy", "canary")
+	st.StepAnalysis, _, _ = unstructured.NestedString(obj, "status", "canary", "currentStepAnalysisRunStatus", "status")
 	st.SpecPaused, _, _ = unstructured.NestedBool(obj, "spec", "paused")
 	conds, _, _ := unstructured.NestedSlice(obj, "status", "pauseConditions")
 	for _, c := range conds {

@@ -78,10 +78,8 @@ func (k *rollout) send(ctx context.Context, p patches) error {
 }
 
 // promotePatches is kubectl-argo-rollouts promote's getPatches.
-func promotePatches(u *unstructured.Unstructured, full bool) patches {
-	st := ReadRolloutStatus(u)
-	paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused")
-	canary, isCanary, _ := unstructured.NestedMap(u.Object, "spec", "strategy", "canary")
+func promotePatches(st RolloutStatus, full bool) patches {
+	paused, isCanary := st.SpecPaused, st.Canary
 	var p patches
 	if full {
 		if paused {
@@ -98,22 +96,21 @@ func promotePatches(u *unstructured.Unstructured, full bool) patches {
 		p.spec = unpausePatch
 	}
 	next := func() (int64, bool) {
-		steps, _, _ := unstructured.NestedSlice(canary, "steps")
-		if !isCanary || len(steps) == 0 {
+		steps := st.Steps
+		if !isCanary || steps == 0 {
 			return 0, false
 		}
 		i := int64(0)
 		if st.CurrentStepIndex != nil {
 			i = *st.CurrentStepIndex
 		}
-		if i < int64(len(steps)) {
+		if i < int64(steps) {
 			i++
 		}
 		return i, true
 	}
-	inconclusive, _, _ := unstructured.NestedString(u.Object, "status", "canary", "currentStepAnalysisRunStatus", "status")
 	switch {
-	case isCanary && inconclusive == "Inconclusive" && len(st.PauseReasons) > 0 && st.ControllerPause:
+	case isCanary && st.StepAnalysis == "Inconclusive" && len(st.PauseReasons) > 0 && st.ControllerPause:
 		if i, ok := next(); ok {
 			p.status = fmt.Sprintf(clearPauseAndControllerPausePatch, i)
 		}
@@ -152,7 +149,7 @@ func (k *rollout) Promote(ctx context.Context, pin *Pin, full bool, g Guard) (Ch
 		}
 		res.Message = fmt.Sprintf("%s is healthy at pod hash %s: record it as verified", k.what(), st.CanaryHash)
 	default:
-		p = promotePatches(u, full)
+		p = promotePatches(st, full)
 		if full {
 			res.Message = "fully promote " + k.what() + ", skipping the remaining steps"
 		} else {
@@ -214,7 +211,7 @@ func (k *rollout) Hold(ctx context.Context, g Guard) (Change, error) {
 	if err != nil {
 		return res, err
 	}
-	if paused, _, _ := unstructured.NestedBool(u.Object, "spec", "paused"); paused {
+	if ReadRolloutStatus(u).SpecPaused {
 		res.Message = k.what() + " is already paused"
 		return res, nil
 	}

@@ -269,3 +269,15 @@ func resolveRef(r *rolloutObject, ref *appsv1.Deployment) {
 // WorkloadGenerationAnnotation is where Argo records the referenced
 // Deployment's generation (argo-rollouts utils/annotations/annotations.go).
 const WorkloadGenerationAnnotation = "rollout.argoproj.io/workload-generation"
+
+func (k *rollout) Resource() string { return "rollouts.argoproj.io" }
+
+func (k *rollout) RollbackPlan(pin *Pin, to *Restore) string {
+	switch {
+	case to != nil:
+		return fmt.Sprintf("a rollback would restore the template of revision %d (replicaset %s)%s", to.Revision, to.ReplicaSet, to.Why)
+	case pin.Stable != nil:
+		return fmt.Sprintf("a rollback would abort to the stable revision %d (pod hash %s)", pin.Stable.Revision, pin.Stable.TemplateHash)
+	}
+	return "no stable revision to abort to"
+}

@@ -24,6 +24,8 @@ import (
 // Workload is one gated object of a known kind.
 type Workload interface {
 	Target() Target
+	// Resource is the API resource, for messages: "deployments.apps".
+	Resource() string
 	// Get reads the object now and decodes it.
 	Get(ctx context.Context) (*State, error)
 	// Informer watches the object alone (by name); Decode reads what it caches.
@@ -43,6 +45,9 @@ type Workload interface {
 	// Restore reads what a rollback of pin would restore; nil when the
 	// kind restores by itself (a Rollout's abort) or nothing is recorded.
 	Restore(ctx context.Context, st *State, pin *Pin) (*Restore, error)
+	// RollbackPlan says what a rollback of pin would do, given what
+	// Restore read, for the timeline.
+	RollbackPlan(pin *Pin, to *Restore) string
 	// Quota is the rollout's need for the quota preflight.
 	Quota(st *State) (quota.Rollout, error)
 	// Hygiene is what the preflight rules look at.
