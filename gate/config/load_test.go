@@ -92,7 +92,7 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 		{"a preflight level that is not off, warn or fail",
 			header + "preflight: {mutableImage: error}\n", []string{`preflight.mutableImage: must be off, warn or fail, not "error"`}},
 		{"a secret written where an env var name belongs",
-			header + "notify:\n  slack: {channel: '#d', tokenEnv: 'xoxb-123-abc'}\n", []string{"notify.slack.tokenEnv: must name an environment variable"}},
+			header + "notify:\n  slack: {channel: '#d', tokenEnv: 'xoxb-123-abc'}\n", []string{"notify.slack.tokenEnv: looks like a Slack token, not the name of an environment variable"}},
 		{"slack with neither token nor webhook",
 			header + "notify:\n  slack: {channel: '#d'}\n", []string{"notify.slack: needs tokenEnv"}},
 		{"a bot token without a channel",

@@ -91,6 +91,9 @@ func (c *Config) validateAnalysis(ps *Problems) {
 		ps.add("analysis.prometheus.url", "must not carry credentials: use basicAuth.usernameEnv/passwordEnv")
 	}
 	envVar(ps, "analysis.prometheus.bearerTokenEnv", pr.BearerTokenEnv)
+	for _, k := range sortedKeys(anyMap(pr.Headers)) {
+		literalHeader(ps, "analysis.prometheus.headers."+k, k, pr.Headers[k])
+	}
 	if b := pr.BasicAuth; b != nil {
 		if b.UsernameEnv == "" || b.PasswordEnv == "" {
 			ps.add("analysis.prometheus.basicAuth", "needs both usernameEnv and passwordEnv")
@@ -247,12 +250,6 @@ func (c *Config) validateNotify(ps *Problems) {
 	positive(ps, "notify.slack.updateInterval", s.UpdateInterval)
 }
 
-func envVar(ps *Problems, path, name string) {
-	if name != "" && !envName.MatchString(name) {
-		ps.add(path, "must name an environment variable (the secret itself never goes in the file), not %q", name)
-	}
-}
-
 func oneOf(ps *Problems, path, v string, allowed ...string) {
 	if !slices.Contains(allowed, v) {
 		ps.add(path, "must be one of %s, not %q", strings.Join(allowed, ", "), v)
@@ -283,4 +280,12 @@ func joinActions(as []workload.Action) string {
 		s[i] = string(a)
 	}
 	return strings.Join(s, ", ")
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
