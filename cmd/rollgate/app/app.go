@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
+	"github.com/rollgate/rollgate/gate"
 )
 
 // Run executes one rollgate invocation and returns its exit status.
@@ -34,7 +35,14 @@ func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) 
 		// short-option handling is on, which completion does not need.
 		a.UseShortOptionHandling = false
 	} else {
-		args = normalizeArgs(args, a)
+		if len(args) == 2 && args[1] == "--version" {
+			args = []string{args[0], "version"} // rollgate --version is rollgate version
+		}
+		var err error
+		if args, err = normalizeArgs(args, a); err != nil {
+			fmt.Fprintf(stderr, "rollgate: %v\n", err)
+			return int(gate.ExitBadInput)
+		}
 	}
 	err := a.RunContext(ctx, args)
 	code, printed := exitCodeOf(err)

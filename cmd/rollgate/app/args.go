@@ -10,9 +10,12 @@ import (
 // users write them (`rollgate check deployment/api -n shop`): urfave/cli
 // stops parsing flags at the first positional argument, so flags are moved
 // in front of them. Everything after "--" stays as it is.
-func normalizeArgs(args []string, a *cli.App) []string {
+//
+// A flag that takes a value and is the last word has none: that is said
+// ("flag needs an argument: -n"), never guessed from the word before it.
+func normalizeArgs(args []string, a *cli.App) ([]string, error) {
 	if len(args) < 2 {
-		return args
+		return args, nil
 	}
 	var cmd *cli.Command
 	var flags, positional []string
@@ -26,7 +29,10 @@ func normalizeArgs(args []string, a *cli.App) []string {
 		case len(arg) > 1 && strings.HasPrefix(arg, "-"):
 			flags = append(flags, arg)
 			name := strings.TrimLeft(arg, "-")
-			if !strings.Contains(name, "=") && takesValue(a, cmd, name) && i+1 < len(rest) {
+			if !strings.Contains(name, "=") && takesValue(a, cmd, name) {
+				if i+1 >= len(rest) || rest[i+1] == "--" {
+					return nil, usagef("flag needs an argument: %s (see rollgate %s --help)", arg, commandName(cmd))
+				}
 				i++
 				flags = append(flags, rest[i])
 			}
@@ -41,7 +47,14 @@ func normalizeArgs(args []string, a *cli.App) []string {
 		out = append(out, cmd.Name)
 	}
 	out = append(out, flags...)
-	return append(out, positional...)
+	return append(out, positional...), nil
+}
+
+func commandName(c *cli.Command) string {
+	if c == nil {
+		return ""
+	}
+	return c.Name
 }
 
 // takesValue reports whether the named flag consumes the next argument; before

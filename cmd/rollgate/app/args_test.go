@@ -33,7 +33,7 @@ func TestNormalizeArgsMovesFlagsBeforePositionals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := normalizeArgs(tt.in, a); !slices.Equal(got, tt.want) {
+			if got, err := normalizeArgs(tt.in, a); err != nil || !slices.Equal(got, tt.want) {
 				t.Errorf("normalizeArgs(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})

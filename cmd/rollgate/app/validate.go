@@ -19,12 +19,14 @@ func validateCommand(env Env) *cli.Command {
 			"or prints a summary and exits 0. No cluster is contacted.",
 		Flags: []cli.Flag{configFlag()},
 		Action: action(func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usagef("validate takes no arguments: use rollgate validate -f FILE")
-			}
 			file, _ := setting(c, env, "config")
-			if file == "" {
-				return usagef("validate needs a gate file: rollgate validate -f FILE")
+			switch {
+			case c.NArg() > 1 || (c.NArg() == 1 && file != ""):
+				return usagef("validate takes one gate file: rollgate validate FILE (or -f FILE)")
+			case c.NArg() == 1:
+				file = c.Args().First()
+			case file == "":
+				return usagef("validate needs a gate file: rollgate validate FILE (or -f FILE)")
 			}
 			cfg, err := resolveConfig(Options{ConfigFile: file}, "")
 			if err != nil {
