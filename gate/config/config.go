@@ -36,6 +36,9 @@ type Config struct {
 	Analysis  Analysis           `json:"analysis"`
 	Policy    gate.Policy        `json:"policy"`
 	Notify    Notify             `json:"notify"`
+
+	// lines are the file's field lines, for Validate's problems.
+	lines fieldLines
 }
 
 // TargetSpec is the workload named in the file; a TARGET argument wins.

@@ -18,6 +18,8 @@ import (
 // analysis.checks[1].max.
 type Problem struct {
 	Path string `json:"path"`
+	// Line is the problem's line in the file, 0 when unknown (a flag).
+	Line int    `json:"line,omitempty"`
 	Msg  string `json:"message"`
 }
 
@@ -56,6 +58,10 @@ func LoadFile(path string) (*Config, error) {
 // Parse decodes a gate file. Unknown fields and values of the wrong type are
 // reported together, each with its field path, as Problems.
 func Parse(data []byte) (*Config, error) {
+	ls, ps := scanYAML(data)
+	if ls == nil || len(ps) > 0 {
+		return nil, ps
+	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		return nil, Problems{{Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
@@ -69,17 +75,29 @@ func Parse(data []byte) (*Config, error) {
 	if raw == nil {
 		return nil, Problems{{Msg: "the file is empty: start from examples/gate.yaml"}}
 	}
-	var ps Problems
+	if other, ok := otherObject(raw); ok {
+		return nil, other.at(ls)
+	}
 	checkShape(&ps, "", raw, reflect.TypeFor[Config]())
 	if len(ps) > 0 {
-		return nil, ps
+		return nil, ps.at(ls)
 	}
-	var c Config
+	c := Config{lines: ls}
 	if err := json.Unmarshal(js, &c); err != nil {
 		// checkShape accepts only what decodes; reaching here is a bug.
 		return nil, fmt.Errorf("decode gate file: %w", err)
 	}
 	return &c, nil
+}
+
+// at gives every problem the line of its field, where the file has one.
+func (ps Problems) at(ls fieldLines) Problems {
+	for i := range ps {
+		if ps[i].Line == 0 {
+			ps[i].Line = ls.line(ps[i].Path)
+		}
+	}
+	return ps
 }
 
 var (

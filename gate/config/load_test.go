@@ -249,3 +249,50 @@ func TestSlackWithBothATokenAndAWebhookIsValid(t *testing.T) {
 		t.Errorf("problems %q, want none: both are sent", got)
 	}
 }
+
+func TestTheYAMLTreeCatchesWhatTheJSONViewLoses(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       Problem
+	}{
+		{"a duplicate key names both lines", "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\ntimeout: 5m\ntimeout: 10m\n",
+			Problem{Path: "timeout", Line: 4, Msg: "duplicate key (first at line 3)"}},
+		{"a second document is an error, not ignored", "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\n---\napiVersion: rollgate.dev/v1alpha1\nkind: Gate\n",
+			Problem{Line: 4, Msg: "a second YAML document"}},
+		{"a tab gets its own hint", "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\nreadiness:\n\tmaxRestarts: 2\n",
+			Problem{Msg: "YAML indents with spaces only"}},
+		{"another Kubernetes object says what it is", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: x}\n",
+			Problem{Path: "kind", Line: 2, Msg: "this is a Role (rbac.authorization.k8s.io/v1), not a rollgate Gate"}},
+		{"a type problem carries its line", "apiVersion: rollgate.dev/v1alpha1\nkind: Gate\nanalysis:\n  checks:\n  - name: a\n    max: high\n",
+			Problem{Path: "analysis.checks[0].max", Line: 6, Msg: "must be a number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.file))
+			ps, ok := err.(Problems)
+			if !ok {
+				t.Fatalf("Parse error %v (%T), want Problems", err, err)
+			}
+			for _, p := range ps {
+				if p.Path == tt.want.Path && p.Line == tt.want.Line && strings.Contains(p.Msg, tt.want.Msg) {
+					return
+				}
+			}
+			t.Errorf("problems %+v; want %+v", ps, tt.want)
+		})
+	}
+}
+
+func TestValidateProblemsCarryTheirLine(t *testing.T) {
+	c, err := Parse([]byte("apiVersion: rollgate.dev/v1alpha1\nkind: Gate\nanalysis:\n  failureLimit: -2\n  prometheus: {url: http://p:9090}\n  checks: [{name: a, query: up, max: 1}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Default()
+	for _, p := range c.Validate() {
+		if p.Path == "analysis.failureLimit" && p.Line == 4 {
+			return
+		}
+	}
+	t.Errorf("problems %+v; want analysis.failureLimit at line 4", c.Validate())
+}

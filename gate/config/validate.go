@@ -39,7 +39,7 @@ func (c *Config) Validate() Problems {
 	c.validateAnalysis(&ps)
 	c.validatePolicy(&ps)
 	c.validateNotify(&ps)
-	return ps
+	return ps.at(c.lines)
 }
 
 func (c *Config) validateTarget(ps *Problems) {

@@ -138,7 +138,11 @@ func configError(file string, err error) error {
 		}
 		msg += "):"
 		for _, p := range ps {
-			msg += "\n  " + p.String()
+			where := ""
+			if p.Line > 0 {
+				where = fmt.Sprintf("%s:%d: ", file, p.Line)
+			}
+			msg += "\n  " + where + p.String()
 		}
 		return usagef("%s", msg)
 	}
