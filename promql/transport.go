@@ -1,6 +1,7 @@
 package promql
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -121,6 +122,8 @@ func (c *credentials) scrub(s string) string {
 	c.mu.Lock()
 	all := slices.Collect(maps.Keys(c.set))
 	c.mu.Unlock()
+	// Longest first: "Bearer abc" goes whole, never leaving "Bearer " behind.
+	slices.SortFunc(all, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
 	return redact.String(s, all...)
 }
 
