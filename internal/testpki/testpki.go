@@ -90,7 +90,9 @@ func keyPEM(t testing.TB, k *ecdsa.PrivateKey) []byte {
 	return pemOf("EC PRIVATE KEY", der)
 }
 
-func pemOf(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+func pemOf(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
 
 func write(t testing.TB, dir, name string, b []byte) string {
 	t.Helper()
