@@ -5,20 +5,18 @@ package promql
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/sigv4"
 )
 
 // Querier is everything the analysis asks of Prometheus: one instant query.
@@ -48,6 +46,17 @@ type Config struct {
 	CAFile             string
 	InsecureSkipVerify bool
 	Headers            map[string]string
+	// HTTP is Prometheus' own client configuration (authorization,
+	// basic_auth, oauth2, tls_config, proxy_url, http_headers,
+	// follow_redirects), validated by the caller; nil is its default.
+	HTTP *promcfg.HTTPClientConfig
+	// SigV4 signs every request for Amazon Managed Service for Prometheus.
+	SigV4 *sigv4.SigV4Config
+	// Refs resolves the *_ref fields of HTTP.
+	Refs promcfg.SecretManager
+	// Secrets never appear in an error the client returns; neither does
+	// any credential it sent (an OAuth2 token, say).
+	Secrets []string
 	// Timeout bounds each query, retries included.
 	Timeout time.Duration
 }
@@ -59,27 +68,17 @@ var ErrBadQuery = errors.New("bad query")
 type client struct {
 	api     v1.API
 	timeout time.Duration
+	secrets *credentials
 }
 
 // New returns a Querier for cfg.
 func New(cfg Config) (Querier, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if cfg.CAFile != "" || cfg.InsecureSkipVerify {
-		tc := &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // the user asked for it
-		if cfg.CAFile != "" {
-			pem, err := os.ReadFile(cfg.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("prometheus CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("prometheus CA file %s holds no PEM certificate", cfg.CAFile)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLSClientConfig = tc
+	secrets := newCredentials(append([]string{cfg.BearerToken, cfg.Password}, cfg.Secrets...))
+	hc, err := httpClient(cfg, secrets)
+	if err != nil {
+		return nil, fmt.Errorf("prometheus client for %s: %w", cfg.URL, secrets.scrubErr(err))
 	}
-	c, err := api.NewClient(api.Config{Address: cfg.URL, RoundTripper: &authRoundTripper{cfg: cfg, next: tr}})
+	c, err := api.NewClient(api.Config{Address: cfg.URL, Client: hc})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client for %s: %w", cfg.URL, err)
 	}
@@ -87,26 +86,7 @@ func New(cfg Config) (Querier, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &client{api: v1.NewAPI(c), timeout: timeout}, nil
-}
-
-type authRoundTripper struct {
-	cfg  Config
-	next http.RoundTripper
-}
-
-func (a *authRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	for k, v := range a.cfg.Headers {
-		r.Header.Set(k, v)
-	}
-	switch {
-	case a.cfg.BearerToken != "":
-		r.Header.Set("Authorization", "Bearer "+a.cfg.BearerToken)
-	case a.cfg.Username != "":
-		r.SetBasicAuth(a.cfg.Username, a.cfg.Password)
-	}
-	return a.next.RoundTrip(r)
+	return &client{api: v1.NewAPI(c), timeout: timeout, secrets: secrets}, nil
 }
 
 // Query runs an instant query, retrying transient failures with backoff
@@ -122,11 +102,11 @@ func (c *client) Query(ctx context.Context, query string, at time.Time) (Result,
 		}
 		var apiErr *v1.Error
 		if errors.As(err, &apiErr) && (apiErr.Type == v1.ErrBadData || apiErr.Type == v1.ErrExec) {
-			return Result{}, fmt.Errorf("%w: %s", ErrBadQuery, apiErr.Msg)
+			return Result{}, fmt.Errorf("%w: %s", ErrBadQuery, c.secrets.scrub(apiErr.Msg))
 		}
 		select {
 		case <-ctx.Done():
-			return Result{}, fmt.Errorf("query prometheus: %w", err)
+			return Result{}, fmt.Errorf("query prometheus: %w", c.secrets.scrubErr(err))
 		case <-time.After(backoff):
 			backoff = min(2*backoff, 2*time.Second)
 		}

@@ -84,7 +84,8 @@ type Analysis struct {
 }
 
 // Prometheus says where and how to query. Credentials are named by the
-// environment variable that holds them, never written in the file.
+// environment variable or the file that holds them, never written in the
+// file.
 type Prometheus struct {
 	URL                string            `json:"url"`
 	BearerTokenEnv     string            `json:"bearerTokenEnv"`
@@ -92,7 +93,17 @@ type Prometheus struct {
 	CAFile             string            `json:"caFile"`
 	InsecureSkipVerify bool              `json:"insecureSkipVerify"`
 	Headers            map[string]string `json:"headers"`
-	Timeout            Duration          `json:"timeout"`
+	// HeadersFromEnv are headers whose values are secrets, by the
+	// environment variable holding each.
+	HeadersFromEnv map[string]string `json:"headersFromEnv"`
+	// Tenant is sent as X-Scope-OrgID, the tenant header of Mimir, Cortex
+	// and Thanos.
+	Tenant string `json:"tenant"`
+	// HTTP is Prometheus' own client configuration, as in remote_read.
+	HTTP *HTTPClient `json:"http"`
+	// SigV4 signs requests for Amazon Managed Service for Prometheus.
+	SigV4   *SigV4   `json:"sigv4"`
+	Timeout Duration `json:"timeout"`
 }
 
 // BasicAuth names the environment variables holding the credentials.

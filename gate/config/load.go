@@ -114,6 +114,9 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if checkForeign(ps, path, v, t) {
+		return
+	}
 	switch {
 	case t == levelType:
 		if b, ok := v.(bool); ok && !b {
@@ -142,6 +145,8 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 		for _, k := range sortedKeys(m) {
 			checkShape(ps, join(path, k), m[k], t.Elem())
 		}
+	case t.Kind() == reflect.Interface:
+		return // free-form, such as oauth2 claims
 	case t.Kind() == reflect.Slice:
 		l, ok := v.([]any)
 		if !ok {
@@ -164,6 +169,9 @@ func checkStruct(ps *Problems, path string, v any, t reflect.Type) {
 		return
 	}
 	fields := jsonFields(t)
+	if foreign(t) {
+		fields = yamlFields(t)
+	}
 	for _, k := range sortedKeys(m) {
 		f, ok := fields[k]
 		if !ok {
@@ -237,7 +245,7 @@ func fieldNames(m map[string]reflect.StructField) []string {
 	return names
 }
 
-func sortedKeys(m map[string]any) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

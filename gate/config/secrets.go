@@ -92,10 +92,10 @@ func envVar(ps *Problems, path, name string) {
 // logs. Credentials come from the environment (bearerTokenEnv, basicAuth).
 func literalHeader(ps *Problems, path, name, value string) {
 	if strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
-		ps.add(path, "a credential written in the gate file: use bearerTokenEnv or basicAuth (their values come from the environment); the value is not shown")
+		ps.add(path, "a credential written in the gate file: use bearerTokenEnv, basicAuth or headersFromEnv (values from the environment) or http.authorization.credentials_file; the value is not shown")
 		return
 	}
 	if what, ok := credentialLike(value); ok && !strings.Contains(what, "URL") {
-		ps.add(path, "looks like %s written in the gate file: credentials come from the environment (bearerTokenEnv, basicAuth); the value is not shown", what)
+		ps.add(path, "looks like %s written in the gate file: credentials come from the environment or a file (bearerTokenEnv, basicAuth, headersFromEnv, http.authorization.credentials_file); the value is not shown", what)
 	}
 }

@@ -82,29 +82,7 @@ func (c *Config) validateAnalysis(ps *Problems) {
 	if len(a.Checks) == 0 {
 		return
 	}
-	pr := a.Prometheus
-	if pr.URL == "" {
-		ps.add("analysis.prometheus.url", "is required when checks are set (or pass --prometheus-url / ROLLGATE_PROMETHEUS_URL)")
-	} else if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		ps.add("analysis.prometheus.url", "must be an http(s) URL like http://prometheus:9090, not %q", pr.URL)
-	} else if u.User != nil {
-		ps.add("analysis.prometheus.url", "must not carry credentials: use basicAuth.usernameEnv/passwordEnv")
-	}
-	envVar(ps, "analysis.prometheus.bearerTokenEnv", pr.BearerTokenEnv)
-	for _, k := range sortedKeys(anyMap(pr.Headers)) {
-		literalHeader(ps, "analysis.prometheus.headers."+k, k, pr.Headers[k])
-	}
-	if b := pr.BasicAuth; b != nil {
-		if b.UsernameEnv == "" || b.PasswordEnv == "" {
-			ps.add("analysis.prometheus.basicAuth", "needs both usernameEnv and passwordEnv")
-		}
-		envVar(ps, "analysis.prometheus.basicAuth.usernameEnv", b.UsernameEnv)
-		envVar(ps, "analysis.prometheus.basicAuth.passwordEnv", b.PasswordEnv)
-		if pr.BearerTokenEnv != "" {
-			ps.add("analysis.prometheus", "set bearerTokenEnv or basicAuth, not both")
-		}
-	}
-	positive(ps, "analysis.prometheus.timeout", pr.Timeout)
+	a.Prometheus.validate(ps)
 	nonNegative(ps, "analysis.initialDelay", a.InitialDelay)
 	if a.Interval.Duration < time.Second {
 		ps.add("analysis.interval", "must be at least 1s, not %s", a.Interval)

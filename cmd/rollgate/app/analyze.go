@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -62,9 +64,17 @@ func prometheusURL(c *cli.Context, env Env) func(*Options) error {
 }
 
 // querier builds the Prometheus client; credentials come from the
-// environment variables the gate file names, never from the file.
+// environment variables and files the gate file names, never from the
+// file, and no error it returns repeats one.
 func querier(p config.Prometheus, env Env) (promql.Querier, error) {
-	cfg := promql.Config{URL: p.URL, CAFile: p.CAFile, InsecureSkipVerify: p.InsecureSkipVerify, Headers: p.Headers, Timeout: p.Timeout.Duration}
+	cfg := promql.Config{URL: p.URL, CAFile: p.CAFile, InsecureSkipVerify: p.InsecureSkipVerify,
+		Headers: maps.Clone(p.Headers), Timeout: p.Timeout.Duration, Refs: envRefs(env), Secrets: p.Secrets(env.Lookup)}
+	if p.HTTP != nil {
+		cfg.HTTP = &p.HTTP.HTTPClientConfig
+	}
+	if p.SigV4 != nil {
+		cfg.SigV4 = &p.SigV4.SigV4Config
+	}
 	secret := func(name, what string) (string, error) {
 		v, ok := env.Lookup(name)
 		if !ok {
@@ -86,11 +96,34 @@ func querier(p config.Prometheus, env Env) (promql.Querier, error) {
 			return nil, err
 		}
 	}
+	if cfg.Headers == nil {
+		cfg.Headers = map[string]string{}
+	}
+	for h, name := range p.HeadersFromEnv {
+		if cfg.Headers[h], err = secret(name, "analysis.prometheus.headersFromEnv."+h); err != nil {
+			return nil, err
+		}
+	}
+	if p.Tenant != "" {
+		cfg.Headers[config.TenantHeader] = p.Tenant
+	}
 	q, err := promql.New(cfg)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
 	return q, nil
+}
+
+// envRefs resolves the *_ref fields of analysis.prometheus.http: each
+// names an environment variable.
+type envRefs Env
+
+func (e envRefs) Fetch(_ context.Context, name string) (string, error) {
+	v, ok := Env(e).Lookup(name)
+	if !ok {
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	return v, nil
 }
 
 // replayWindow reads --from/--to: RFC 3339 times or durations ago.

@@ -58,19 +58,14 @@ func newReporter(command string, o Options, env Env, cfg *config.Config, t workl
 }
 
 // secrets are the credentials rollgate reads from the environment variables
-// the resolved config names (gate file and flags alike).
+// and files the resolved config names (gate file and flags alike).
 func secrets(cfg *config.Config, env Env) []string {
-	names := []string{cfg.Analysis.Prometheus.BearerTokenEnv}
-	if b := cfg.Analysis.Prometheus.BasicAuth; b != nil {
-		names = append(names, b.PasswordEnv)
-	}
+	out := cfg.Analysis.Prometheus.Secrets(env.Lookup)
 	if s := cfg.Notify.Slack; s != nil {
-		names = append(names, s.TokenEnv, s.WebhookEnv)
-	}
-	var out []string
-	for _, n := range names {
-		if v, ok := env.Lookup(n); ok && n != "" {
-			out = append(out, v)
+		for _, n := range []string{s.TokenEnv, s.WebhookEnv} {
+			if v, ok := env.Lookup(n); ok && n != "" {
+				out = append(out, v)
+			}
 		}
 	}
 	return out
