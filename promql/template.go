@@ -2,8 +2,10 @@ package promql
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 )
@@ -48,10 +50,63 @@ func Render(query string, v Vars) (string, error) {
 		return "", fmt.Errorf("template: %w", err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, v.data()); err != nil {
-		return "", fmt.Errorf("template: %s", strings.TrimPrefix(err.Error(), "template: query:"))
+	data := v.data()
+	if err := t.Execute(&b, data); err != nil {
+		return "", unknownVariable(err, data)
 	}
 	return b.String(), nil
+}
+
+var missingKey = regexp.MustCompile(`^template: query:(\d+:\d+): .*map has no entry for key "([^"]*)"`)
+
+// unknownVariable explains a template naming a variable rollgate does not
+// have: where, which variables there are, and the nearest one.
+func unknownVariable(err error, data map[string]string) error {
+	m := missingKey.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Errorf("template: %s", strings.TrimPrefix(err.Error(), "template: query:"))
+	}
+	known := make([]string, 0, len(data))
+	for k := range data {
+		known = append(known, "."+k)
+	}
+	slices.Sort(known)
+	msg := fmt.Sprintf("template: %s: map has no entry for key %q: no such variable (known: %s)", m[1], m[2], strings.Join(known, ", "))
+	if near := nearest("."+m[2], known); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return errors.New(msg)
+}
+
+// nearest is the known name within two edits of name, if one is.
+func nearest(name string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // Placeholders are values for offline validation: realistic shapes so the

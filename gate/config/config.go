@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/preflight"
@@ -141,12 +143,23 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("must be a duration like 30s or 5m")
 	}
-	v, err := time.ParseDuration(s)
+	v, err := ParseDuration(s)
 	if err != nil {
 		return fmt.Errorf("must be a duration like 30s or 5m")
 	}
 	d.Duration = v
 	return nil
+}
+
+// ParseDuration reads a duration the way Go writes one (1m30s, 1.5h) or the
+// way Prometheus does (1d, 1w: prometheus/common/model.ParseDuration), in
+// the gate file and in flags alike.
+func ParseDuration(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	d, err := model.ParseDuration(s)
+	return time.Duration(d), err
 }
 
 func (d Duration) String() string { return d.Duration.String() }

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/rollgate/rollgate/gate/preflight"
 	"sigs.k8s.io/yaml"
@@ -131,7 +130,7 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 			ps.add(path, "must be a duration like 30s or 5m, not %s", describe(v))
 			return
 		}
-		if _, err := time.ParseDuration(s); err != nil {
+		if _, err := ParseDuration(s); err != nil {
 			ps.add(path, "must be a duration like 30s or 5m, not %q", s)
 		}
 	case t.Kind() == reflect.Struct:

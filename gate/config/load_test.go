@@ -100,7 +100,7 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 		{"a list where a mapping belongs",
 			header + "target: [api]\n", []string{"target: must be a mapping, not a list"}},
 		{"an invalid target name",
-			header + "target: {name: Api_1}\n", []string{"target.name: a lowercase RFC 1123 subdomain"}},
+			header + "target: {name: Api_1}\n", []string{"target.name: \"Api_1\" is not a valid name: use lowercase letters"}},
 		{"a PromQL syntax error names the field and the parser's position",
 			header + promOK + "    - {name: a, query: 'sum(rate(x[1m])', max: 1}\n", []string{"analysis.checks[0].query: PromQL: 1:16: parse error: unclosed left parenthesis"}},
 		{"an unknown template variable is named",

@@ -55,7 +55,7 @@ func (c *Config) validateTarget(ps *Problems) {
 		}
 	}
 	if t.Namespace != "" {
-		for _, m := range validation.IsDNS1123Label(t.Namespace) {
+		for _, m := range workload.ValidateNamespace(t.Namespace) {
 			ps.add("target.namespace", "%s", m)
 		}
 	}

@@ -75,5 +75,19 @@ func ParseTarget(s string) (Target, error) {
 	return Target{Kind: k, Name: name}, nil
 }
 
-// ValidateName checks a workload name the way the API server does.
-func ValidateName(name string) []string { return validation.IsDNS1123Subdomain(name) }
+// ValidateName checks a workload name the way the API server does
+// (a DNS-1123 subdomain), and says what a valid one looks like in words.
+func ValidateName(name string) []string {
+	if len(validation.IsDNS1123Subdomain(name)) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%q is not a valid name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters", name)}
+}
+
+// ValidateNamespace checks a namespace name (a DNS-1123 label) the same way.
+func ValidateNamespace(ns string) []string {
+	if len(validation.IsDNS1123Label(ns)) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%q is not a valid namespace: use lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters", ns)}
+}

@@ -56,8 +56,8 @@ func runAnalyze(c *cli.Context, env Env) error {
 // prometheusURL reads --prometheus-url into the options.
 func prometheusURL(c *cli.Context, env Env) func(*Options) error {
 	return func(o *Options) error {
-		if u, ok := setting(c, env, "prometheus-url"); ok {
-			o.PrometheusURL = u
+		if u, src, ok := settingFrom(c, env, "prometheus-url"); ok {
+			o.PrometheusURL, o.Sources["prometheus-url"] = u, src
 		}
 		return nil
 	}

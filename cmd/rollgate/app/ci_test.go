@@ -130,6 +130,8 @@ func TestCheckUnderGitLabCI(t *testing.T) {
 	checkDotenvFile(t, filepath.Join(dir, "gate.env"), map[string]string{"ROLLGATE_DECISION": "passed", "ROLLGATE_EXIT_CODE": "0"})
 }
 
+// A report path that cannot be written is bad input found before the
+// cluster is touched, whatever the gate would have decided.
 func TestUnwritableCIReports(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -137,8 +139,8 @@ func TestUnwritableCIReports(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{"a report that cannot be written fails a passing gate as a runtime error", "v2", 4, "write CI reports: --junit /nonexistent/junit.xml"},
-		{"the gate's own failure wins over a report that cannot be written", "latest", 1, ""},
+		{"a report that cannot be written stops a passing gate before it starts", "v2", 2, "--junit /nonexistent/junit.xml: cannot write it"},
+		{"and a failing one too", "latest", 2, "--junit /nonexistent/junit.xml: cannot write it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

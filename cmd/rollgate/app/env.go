@@ -38,10 +38,18 @@ func envName(flag string) string {
 // on the command line, else its ROLLGATE_* variable, else ok=false so the
 // gate file or the built-in default applies.
 func setting(c *cli.Context, env Env, flag string) (string, bool) {
+	v, _, ok := settingFrom(c, env, flag)
+	return v, ok
+}
+
+// settingFrom is setting that also says where the value came from, the way
+// messages name it: "--timeout" or "ROLLGATE_TIMEOUT".
+func settingFrom(c *cli.Context, env Env, flag string) (value, source string, ok bool) {
 	if c.IsSet(flag) {
-		return c.String(flag), true
+		return c.String(flag), "--" + flag, true
 	}
-	return env.Lookup(envName(flag))
+	v, ok := env.Lookup(envName(flag))
+	return v, envName(flag), ok
 }
 
 // boolSetting is setting for a boolean flag: the flag, else its variable

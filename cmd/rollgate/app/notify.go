@@ -29,8 +29,8 @@ func slackOptions(c *cli.Context, env Env) func(*Options) error {
 	return func(o *Options) error {
 		for flag, dst := range map[string]*string{"slack-channel": &o.Slack.Channel, "slack-token-env": &o.Slack.TokenEnv,
 			"slack-webhook-env": &o.Slack.WebhookEnv, "slack-api-url": &o.Slack.APIURL} {
-			if v, ok := setting(c, env, flag); ok {
-				*dst = v
+			if v, src, ok := settingFrom(c, env, flag); ok {
+				*dst, o.Sources[flag] = v, src
 			}
 		}
 		return nil

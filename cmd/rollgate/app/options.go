@@ -1,7 +1,9 @@
 package app
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -28,6 +30,9 @@ type Options struct {
 	// JUnit, Dotenv and Summary name the CI artefacts written next to the
 	// report (--junit, --dotenv, --summary); "" writes none.
 	JUnit, Dotenv, Summary string
+	// Sources says where each setting given came from (flag -> "--flag" or
+	// "ROLLGATE_FLAG"), so a message names what the user wrote.
+	Sources map[string]string
 }
 
 // Output formats.
@@ -65,9 +70,10 @@ func readOptions(c *cli.Context, env Env) (Options, error) {
 	strs := map[string]*string{"namespace": &o.Namespace, "context": &o.Context, "kubeconfig": &o.Kubeconfig,
 		"config": &o.ConfigFile, "output": &o.Output, "report": &o.Report,
 		"junit": &o.JUnit, "dotenv": &o.Dotenv, "summary": &o.Summary}
+	o.Sources = map[string]string{}
 	for flag, dst := range strs {
-		if v, ok := setting(c, env, flag); ok {
-			*dst = v
+		if v, src, ok := settingFrom(c, env, flag); ok {
+			*dst, o.Sources[flag] = v, src
 		}
 	}
 	switch o.Output {
@@ -75,20 +81,45 @@ func readOptions(c *cli.Context, env Env) (Options, error) {
 		o.Output = OutputText
 	case OutputText, OutputJSON:
 	default:
-		return o, usagef("--output %q: use text or json", o.Output)
+		return o, usagef("%s %q: use text or json", o.source("output"), o.Output)
 	}
 	var err error
 	if o.DryRun, err = boolSetting(c, env, "dry-run"); err != nil {
 		return o, err
 	}
-	if v, ok := setting(c, env, "timeout"); ok {
-		d, err := time.ParseDuration(v)
+	if v, src, ok := settingFrom(c, env, "timeout"); ok {
+		d, err := config.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return o, usagef("--timeout %q: use a positive duration like 15m or 90s", v)
+			return o, usagef("%s %q: use a positive duration like 15m, 90s or 1h30m", src, v)
 		}
-		o.Timeout = d
+		o.Timeout, o.Sources["timeout"] = d, src
 	}
-	return o, nil
+	return o, o.writable()
+}
+
+// source names where a setting came from: its flag or its variable.
+func (o Options) source(flag string) string {
+	if s, ok := o.Sources[flag]; ok {
+		return s
+	}
+	return "--" + flag
+}
+
+// writable creates every report file asked for before the cluster is
+// touched: a path that cannot be written fails now (exit 2), not after the
+// gate has acted.
+func (o Options) writable() error {
+	for flag, path := range map[string]string{"report": o.Report, "junit": o.JUnit, "dotenv": o.Dotenv, "summary": o.Summary} {
+		if path == "" {
+			continue
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return usagef("%s %s: cannot write it: %v (create the directory first, or choose another path)", o.source(flag), path, errors.Unwrap(err))
+		}
+		f.Close()
+	}
+	return nil
 }
 
 // resolveConfig builds the typed gate config: the gate file (if any) under
@@ -99,7 +130,7 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 	if o.ConfigFile != "" {
 		var err error
 		if cfg, err = config.LoadFile(o.ConfigFile); err != nil {
-			return nil, configError(o.ConfigFile, err)
+			return nil, configError(o.ConfigFile, err, nil)
 		}
 	}
 	if target != "" {
@@ -123,14 +154,28 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 	if ps := cfg.Validate(); len(ps) > 0 {
 		name := o.ConfigFile
 		if name == "" {
-			name = "settings"
+			name = "the settings"
 		}
-		return nil, configError(name, ps)
+		return nil, configError(name, ps, o.fieldSources())
 	}
 	return cfg, nil
 }
 
-func configError(file string, err error) error {
+// fieldSources maps the gate-file fields a flag or variable set to that
+// flag or variable, so a problem names what the user wrote.
+func (o Options) fieldSources() map[string]string {
+	out := map[string]string{}
+	for flag, path := range map[string]string{"namespace": "target.namespace", "timeout": "timeout",
+		"prometheus-url": "analysis.prometheus.url", "slack-channel": "notify.slack.channel", "slack-token-env": "notify.slack.tokenEnv",
+		"slack-webhook-env": "notify.slack.webhookEnv", "slack-api-url": "notify.slack.apiURL"} {
+		if src, ok := o.Sources[flag]; ok {
+			out[path] = src
+		}
+	}
+	return out
+}
+
+func configError(file string, err error, fromFlags map[string]string) error {
 	if ps, ok := err.(config.Problems); ok {
 		msg := fmt.Sprintf("%s is not valid (%d problem", file, len(ps))
 		if len(ps) > 1 {
@@ -138,11 +183,14 @@ func configError(file string, err error) error {
 		}
 		msg += "):"
 		for _, p := range ps {
-			where := ""
-			if p.Line > 0 {
-				where = fmt.Sprintf("%s:%d: ", file, p.Line)
+			switch src, byFlag := fromFlags[p.Path]; {
+			case byFlag:
+				msg += "\n  " + src + ": " + p.Msg
+			case p.Line > 0:
+				msg += fmt.Sprintf("\n  %s:%d: %s", file, p.Line, p)
+			default:
+				msg += "\n  " + p.String()
 			}
-			msg += "\n  " + where + p.String()
 		}
 		return usagef("%s", msg)
 	}
