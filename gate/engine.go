@@ -39,6 +39,8 @@ type run struct {
 	restore *workload.Restore
 	// lock is the lease held on the target; nil under dry run.
 	lock *lease.Lock
+	// step is where a plain Deployment's step canary stands; nil without one.
+	step *stepping
 }
 
 func (e *Engine) now() time.Time {
