@@ -29,7 +29,7 @@ type stepping struct {
 	s workload.Stepper
 	// mark is the step the Deployment stands at or grows towards; paused
 	// whether rollgate left it paused there.
-	mark   workload.Mark
+	mark   workload.StepMark
 	paused bool
 }
 
@@ -56,7 +56,7 @@ func (r *run) canary(ctx, parent context.Context) (Verdict, string, error) {
 	if err != nil {
 		return "", "", BadInput("%s: %v", r.s.Target, err)
 	}
-	r.step = &stepping{s: s, mark: workload.Mark{N: 1, Sizes: sizes}}
+	r.step = &stepping{s: s, mark: workload.StepMark{N: 1, Sizes: sizes}}
 	r.event(PhaseAnalysis, "canary steps of %s (spec.replicas %d): %s new pods, then the rest of the rollout", r.s.Target, st.Replicas, joinSizes(sizes))
 	res, err := r.pinWatch(ctx)
 	if v, why, stop, err := r.readied(res, err, parent); stop {
@@ -64,7 +64,7 @@ func (r *run) canary(ctx, parent context.Context) (Verdict, string, error) {
 	}
 	var passed []string
 	for n := 1; n <= len(sizes); n++ {
-		v, why, err := r.canaryStep(ctx, parent, workload.Mark{N: n, Sizes: sizes})
+		v, why, err := r.canaryStep(ctx, parent, workload.StepMark{N: n, Sizes: sizes})
 		if err != nil || v != VerdictPassed {
 			return v, why, r.stillPaused(err)
 		}
@@ -103,7 +103,7 @@ func (r *run) pinWatch(ctx context.Context) (readiness.Result, error) {
 }
 
 // canaryStep brings the Deployment to step m and analyses it there.
-func (r *run) canaryStep(ctx, parent context.Context, m workload.Mark) (Verdict, string, error) {
+func (r *run) canaryStep(ctx, parent context.Context, m workload.StepMark) (Verdict, string, error) {
 	res, err := r.reach(ctx, m)
 	if v, why, stop, err := r.readied(res, err, parent); stop {
 		return v, why, err
@@ -133,7 +133,7 @@ func (r *run) canaryStep(ctx, parent context.Context, m workload.Mark) (Verdict,
 // resumed until it scaled the ReplicaSet to the step (within maxSurge and
 // maxUnavailable, overshooting by at most maxSurge), then paused while
 // those pods become available.
-func (r *run) reach(ctx context.Context, m workload.Mark) (readiness.Result, error) {
+func (r *run) reach(ctx context.Context, m workload.StepMark) (readiness.Result, error) {
 	rctx, cancel := r.progressClock(ctx)
 	defer cancel()
 	for {
@@ -158,7 +158,7 @@ func (r *run) reach(ctx context.Context, m workload.Mark) (readiness.Result, err
 
 // stepProgress is a step's progress: done once the new ReplicaSet is
 // scaled to the step (growing) or has the step's pods available (settling).
-func (r *run) stepProgress(owned []*appsv1.ReplicaSet, p workload.Progress, m workload.Mark, settle bool) workload.Progress {
+func (r *run) stepProgress(owned []*appsv1.ReplicaSet, p workload.Progress, m workload.StepMark, settle bool) workload.Progress {
 	if p.Failed {
 		return p
 	}
@@ -175,7 +175,7 @@ func (r *run) stepProgress(owned []*appsv1.ReplicaSet, p workload.Progress, m wo
 // complete resumes the Deployment after its last step and judges the
 // completed rollout the usual way.
 func (r *run) complete(ctx, parent context.Context, summary string) (Verdict, string, error) {
-	if err := r.setStep(ctx, workload.Mark{}, false); err != nil {
+	if err := r.setStep(ctx, workload.StepMark{}, false); err != nil {
 		return "", "", r.stillPaused(err)
 	}
 	res, err := r.watch(ctx, -1)
@@ -191,7 +191,7 @@ func (r *run) complete(ctx, parent context.Context, summary string) (Verdict, st
 
 // setStep pauses or resumes the Deployment at m with the guards of any
 // action (lease, template, generation); a zero m completes the rollout.
-func (r *run) setStep(ctx context.Context, m workload.Mark, paused bool) error {
+func (r *run) setStep(ctx context.Context, m workload.StepMark, paused bool) error {
 	g, err := r.guard(ctx, "canary step "+m.String())
 	if err != nil {
 		return err
@@ -220,13 +220,51 @@ func (r *run) counts(ctx context.Context) (workload.Counts, error) {
 	return r.step.s.StepCounts(r.w.Owned(st, rss), r.pin), nil
 }
 
+// atStep reads whether st stands at one of rollgate's canary steps.
+func (r *run) atStep(st *workload.State) (workload.Stepper, workload.StepMark, bool) {
+	s, ok := workload.StepperOf(r.w)
+	if !ok {
+		return nil, workload.StepMark{}, false
+	}
+	m, ok := workload.MarkOf(st)
+	return s, m, ok && st.Paused
+}
+
+// nextStep is `rollgate promote` of a Deployment held at canary step m: it
+// goes on to the next step and stays paused there for a person to judge
+// (the last step's promote, and --full, complete the rollout instead).
+func (r *run) nextStep(ctx context.Context, s workload.Stepper, m workload.StepMark) error {
+	r.step = &stepping{s: s, mark: m, paused: true}
+	next := workload.StepMark{N: m.N + 1, Sizes: m.Sizes}
+	res, err := r.reach(ctx, next)
+	r.rep.Readiness = &res
+	if err == nil && res.Verdict != readiness.Ready {
+		err = fmt.Errorf("%s did not reach canary step %s: %s", r.s.Target, next, res.Reason)
+	}
+	if err != nil {
+		r.rep.Decision = DecisionError
+		return r.stillPaused(err)
+	}
+	c, err := r.counts(ctx)
+	if err != nil {
+		return r.stillPaused(err)
+	}
+	msg := fmt.Sprintf("promote %s to canary step %s: %d new pod(s) available beside %d old; %s",
+		r.s.Target, next, c.NewAvailable, c.OldAvailable, r.pausedNote())
+	act := ActionResult{Action: workload.ActionPromote, Applied: true, Message: msg, Commands: r.followUps()}
+	r.show(act)
+	r.rep.Canary = append(r.rep.Canary, StepReport{Step: next.String(), Want: next.Size(), Counts: c, Reason: "promoted by hand"})
+	r.rep.Action, r.rep.Decision, r.rep.Reason = &act, DecisionPromoted, msg
+	return nil
+}
+
 // pausedNote says, for every output, that rollgate leaves the Deployment
 // paused at a canary step and how to go on; "" when it does not.
 func (r *run) pausedNote() string {
 	if r.step == nil || !r.step.paused || r.step.mark.N == 0 {
 		return ""
 	}
-	args := strings.TrimPrefix(r.followUps()[0], "rollgate promote ")
+	args := r.targetArgs()
 	return fmt.Sprintf("paused at canary step %s: resume with rollgate promote %s (the next step; --full completes the rollout), or rollgate rollback %s",
 		r.step.mark, args, args)
 }

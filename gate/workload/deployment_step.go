@@ -21,7 +21,7 @@ import (
 
 // SetStep pauses or resumes the Deployment with a guarded JSON patch and
 // records the step mark (rollgate's own pause) beside it.
-func (k *deployment) SetStep(ctx context.Context, m Mark, paused bool, g Guard) (Change, error) {
+func (k *deployment) SetStep(ctx context.Context, m StepMark, paused bool, g Guard) (Change, error) {
 	res := Change{Action: ActionHold}
 	verb := "pause " + k.what() + " at canary step " + m.String()
 	if !paused {

@@ -65,46 +65,46 @@ func StepSizes(steps []Step, replicas int32) ([]int32, error) {
 	return sizes, nil
 }
 
-// Mark is where a step canary stands: step N (1-based) of the sizes.
-type Mark struct {
+// StepMark is where a step canary stands: step N (1-based) of the sizes.
+type StepMark struct {
 	N     int
 	Sizes []int32
 }
 
-func (m Mark) String() string { return fmt.Sprintf("%d/%d", m.N, len(m.Sizes)) }
+func (m StepMark) String() string { return fmt.Sprintf("%d/%d", m.N, len(m.Sizes)) }
 
 // Size is the number of new pods of the step.
-func (m Mark) Size() int32 { return m.Sizes[m.N-1] }
+func (m StepMark) Size() int32 { return m.Sizes[m.N-1] }
 
 // Last says whether the mark is the last step.
-func (m Mark) Last() bool { return m.N == len(m.Sizes) }
+func (m StepMark) Last() bool { return m.N == len(m.Sizes) }
 
 // MarkOf reads a step canary's mark from st; ok is false when rollgate's
 // step canary does not stand on it.
-func MarkOf(st *State) (Mark, bool) {
+func MarkOf(st *State) (StepMark, bool) {
 	n, total, ok := strings.Cut(st.Annotations[AnnotationCanaryStep], "/")
 	if !ok {
-		return Mark{}, false
+		return StepMark{}, false
 	}
-	m := Mark{}
+	m := StepMark{}
 	var err error
 	if m.N, err = strconv.Atoi(n); err != nil {
-		return Mark{}, false
+		return StepMark{}, false
 	}
 	for _, s := range strings.Split(st.Annotations[AnnotationCanarySizes], ",") {
 		v, err := strconv.ParseInt(s, 10, 32)
 		if err != nil {
-			return Mark{}, false
+			return StepMark{}, false
 		}
 		m.Sizes = append(m.Sizes, int32(v))
 	}
 	if t, err := strconv.Atoi(total); err != nil || t != len(m.Sizes) || m.N < 1 || m.N > t {
-		return Mark{}, false
+		return StepMark{}, false
 	}
 	return m, true
 }
 
-func (m Mark) annotations() map[string]string {
+func (m StepMark) annotations() map[string]string {
 	s := make([]string, len(m.Sizes))
 	for i, v := range m.Sizes {
 		s[i] = strconv.Itoa(int(v))
@@ -126,7 +126,7 @@ type Counts struct {
 type Stepper interface {
 	// SetStep pauses (or resumes) the rollout at mark and records the mark
 	// as rollgate's; a zero mark resumes and clears the record.
-	SetStep(ctx context.Context, m Mark, paused bool, g Guard) (Change, error)
+	SetStep(ctx context.Context, m StepMark, paused bool, g Guard) (Change, error)
 	// StepCounts counts the new and old pods among owned.
 	StepCounts(owned []*appsv1.ReplicaSet, pin *Pin) Counts
 }
