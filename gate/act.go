@@ -29,6 +29,9 @@ func (r *run) act(ctx context.Context, v Verdict, why string) error {
 		return err
 	}
 	res, err := r.apply(actx, plan.Action, g)
+	if err == nil {
+		r.notePaused(&res)
+	}
 	r.rep.Action, r.rep.Decision = &res, plan.Decision
 	if err == nil && res.Applied && v != VerdictCancelled {
 		err = r.verify(ctx, &res)
@@ -101,6 +104,21 @@ func (r *run) apply(ctx context.Context, a workload.Action, g workload.Guard) (A
 	}
 	r.show(res)
 	return res, err
+}
+
+// notePaused tells, on the action and so in the reason and every report,
+// that a hold (or no action) leaves the Deployment paused at a canary step.
+func (r *run) notePaused(res *ActionResult) {
+	if r.step == nil || (res.Action != workload.ActionHold && res.Action != workload.ActionNone) {
+		return
+	}
+	if res.Action == workload.ActionHold && res.Applied {
+		r.step.paused = true // a hold while growing towards the step
+	}
+	if note := r.pausedNote(); note != "" {
+		res.Message += "; " + note
+		r.event(PhaseNext, "%s", note)
+	}
 }
 
 // show puts an action's message and follow-ups on the timeline.

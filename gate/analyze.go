@@ -13,9 +13,9 @@ import (
 
 // analyze is the metric phase of a run; without checks a ready rollout
 // passes. outcome is how the readiness phase ended: complete for a
-// completed rollout, whose stable pods are gone.
-func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Verdict, string, error) {
-	a := r.s.Analysis
+// completed rollout, whose stable pods are gone. a is the gate file's
+// analysis, or a copy with a canary step's length.
+func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome, a analysis.Settings) (Verdict, string, error) {
 	if len(a.Checks) == 0 {
 		return VerdictPassed, "ready; no analysis checks configured", nil
 	}
@@ -30,7 +30,7 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Ve
 		r.event(PhaseAnalysis, "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
 			baselineAt.Format(time.RFC3339), r.pin.Revision)
 	}
-	res, err := r.analyzeWatched(ctx, analysis.Options{Querier: r.e.Querier, Vars: vars, BaselineAt: baselineAt, Now: r.e.Now,
+	res, err := r.analyzeWatched(ctx, a, analysis.Options{Querier: r.e.Querier, Vars: vars, BaselineAt: baselineAt, Now: r.e.Now,
 		Observe: func(m promql.Measurement) {
 			r.obs.Measured(m, a.Intervals())
 			r.event(PhaseAnalysis, "%s", MeasurementLine(m))
@@ -60,7 +60,7 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome) (Ve
 
 // analyzeWatched analyses while watching for a newer release, which ends
 // the analysis at once (exit 6, a watch, not polling).
-func (r *run) analyzeWatched(ctx context.Context, o analysis.Options) (analysis.Result, error) {
+func (r *run) analyzeWatched(ctx context.Context, a analysis.Settings, o analysis.Options) (analysis.Result, error) {
 	actx, stop := context.WithCancelCause(ctx)
 	watched := make(chan error, 1)
 	go func() {
@@ -70,7 +70,7 @@ func (r *run) analyzeWatched(ctx context.Context, o analysis.Options) (analysis.
 		}
 		watched <- err
 	}()
-	res, err := analysis.Analyze(actx, r.s.Analysis, o)
+	res, err := analysis.Analyze(actx, a, o)
 	stop(nil)
 	if werr := <-watched; errors.Is(werr, workload.ErrSuperseded) {
 		return res, werr

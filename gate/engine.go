@@ -39,6 +39,8 @@ type run struct {
 	restore *workload.Restore
 	// lock is the lease held on the target; nil under dry run.
 	lock *lease.Lock
+	// step is where a plain Deployment's step canary stands; nil without one.
+	step *stepping
 }
 
 func (e *Engine) now() time.Time {
@@ -133,10 +135,20 @@ func (r *run) acquire(ctx context.Context, generation int64) (release func(), er
 
 // followUps are the copy-paste commands a hold leaves for a person.
 func (r *run) followUps() []string {
+	args := r.targetArgs()
+	if r.step != nil {
+		return []string{"rollgate promote " + args + "   # the next canary step", "rollgate promote " + args + " --full   # complete the rollout",
+			"rollgate rollback " + args}
+	}
+	return []string{"rollgate promote " + args, "rollgate rollback " + args}
+}
+
+// targetArgs name the target on a rollgate command line.
+func (r *run) targetArgs() string {
 	t := r.s.Target
 	args := fmt.Sprintf("%s -n %s", t, t.Namespace)
 	if r.s.Context != "" {
 		args += " --context " + r.s.Context
 	}
-	return []string{"rollgate promote " + args, "rollgate rollback " + args}
+	return args
 }

@@ -39,6 +39,9 @@ func (r *run) manual(ctx context.Context, a workload.Action, full bool) error {
 	defer release()
 	r.setPin(pin)
 	r.event(PhaseResolve, "%s", pin)
+	if s, m, ok := r.atStep(st); ok && a == workload.ActionPromote && !full && !m.Last() {
+		return r.nextStep(ctx, s, m)
+	}
 	res, err := r.manualAct(ctx, st, a, full)
 	r.rep.Action, r.rep.Decision = &res, decision
 	if err == nil && res.Applied {

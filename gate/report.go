@@ -36,7 +36,10 @@ type Report struct {
 	Preflight  []preflight.Finding `json:"preflight,omitempty"`
 	Readiness  *readiness.Result   `json:"readiness,omitempty"`
 	Analysis   *analysis.Result    `json:"analysis,omitempty"`
-	Action     *ActionResult       `json:"action,omitempty"`
+	// Canary is each canary step of a plain Deployment: the new and old
+	// pods its analysis saw, and its verdict.
+	Canary []StepReport  `json:"canarySteps,omitempty"`
+	Action *ActionResult `json:"action,omitempty"`
 	// Warnings are troubles that did not change the decision, such as a
 	// Slack message that could not be sent.
 	Warnings []string `json:"warnings,omitempty"`
@@ -73,6 +76,7 @@ const (
 	PhaseReadiness Phase = "readiness"
 	PhasePods      Phase = "pods"
 	PhaseAnalysis  Phase = "analysis"
+	PhaseCanary    Phase = "canary"
 	PhaseDecide    Phase = "decide"
 	PhaseAction    Phase = "action" // the action's own line uses the action's name
 	PhaseNext      Phase = "next"

@@ -44,7 +44,11 @@ func (r *run) gate(ctx context.Context) error {
 	r.stage(StageStart)
 	gctx, cancel := context.WithTimeoutCause(ctx, r.s.Timeout, fmt.Errorf("%w after %s (the gate's own clock)", ErrTimeout, r.s.Timeout))
 	defer cancel()
-	v, why, err := r.judge(gctx, ctx)
+	judge := r.judge
+	if len(r.s.Canary) > 0 {
+		judge = r.canary
+	}
+	v, why, err := judge(gctx, ctx)
 	if err != nil {
 		return err
 	}
@@ -64,19 +68,14 @@ func (r *run) judge(ctx, parent context.Context) (Verdict, string, error) {
 	skip := -1        // a timed step already judged: wait for Argo to end it
 	for step := 0; step < maxSteps; step++ {
 		res, err := r.watch(ctx, skip)
-		r.rep.Readiness = &res
-		r.obs.Diagnosis(res.Diagnosis)
-		if v, why, ok := readinessVerdict(res, err, parent); ok {
-			r.rep.DecidedBy = PhaseReadiness
-			return v, why, nil
-		} else if err != nil {
-			return "", "", err
+		if v, why, stop, err := r.readied(res, err, parent); stop {
+			return v, why, err
 		}
 		outcome := res.Progress.Outcome
 		if passed != "" && outcome == workload.OutcomeComplete {
 			return VerdictPassed, passed + "; the rollout is healthy", nil
 		}
-		v, why, err := r.analyze(ctx, parent, outcome)
+		v, why, err := r.analyze(ctx, parent, outcome, r.s.Analysis)
 		stepping := outcome == workload.OutcomeStep || outcome == workload.OutcomeTimedStep
 		if err != nil || v != VerdictPassed || !stepping {
 			return v, why, err
@@ -112,6 +111,18 @@ func (r *run) promoteStep(ctx context.Context, why string) error {
 	return err
 }
 
+// readied records how a readiness phase ended; stop is true when that is
+// the verdict (v, why) or trouble (err), false when analysis may follow.
+func (r *run) readied(res readiness.Result, err error, parent context.Context) (v Verdict, why string, stop bool, _ error) {
+	r.rep.Readiness = &res
+	r.obs.Diagnosis(res.Diagnosis)
+	if v, why, ok := readinessVerdict(res, err, parent); ok {
+		r.rep.DecidedBy = PhaseReadiness
+		return v, why, true, nil
+	}
+	return "", "", err != nil, err
+}
+
 // readinessVerdict turns how the readiness phase ended into a verdict:
 // failures and timeouts are failed, a cancel is cancelled, Argo's
 // inconclusive pause is inconclusive. ok is false when analysis may follow
@@ -139,6 +150,15 @@ func readinessVerdict(res readiness.Result, err error, parent context.Context) (
 // would restore read, and the preflight run) the moment the revision under
 // gate is known, once per run: not again at each canary step.
 func (r *run) watch(ctx context.Context, skipStep int) (readiness.Result, error) {
+	rctx, cancel := r.progressClock(ctx)
+	defer cancel()
+	return readiness.Watch(rctx, r.e.Cluster, r.w, r.s.Readiness, r.hooks(skipStep), r.pin)
+}
+
+// hooks are the readiness phase's hooks: the timeline, the live view, and
+// the pin (with the preflight) when the revision under gate is not known
+// yet.
+func (r *run) hooks(skipStep int) readiness.Hooks {
 	h := readiness.Hooks{
 		Event: func(phase, msg string) {
 			r.event(Phase(phase), "%s", msg)
@@ -157,9 +177,7 @@ func (r *run) watch(ctx context.Context, skipStep int) (readiness.Result, error)
 			return r.preflight(ctx, st, owned, pin)
 		}
 	}
-	rctx, cancel := r.progressClock(ctx)
-	defer cancel()
-	return readiness.Watch(rctx, r.e.Cluster, r.w, r.s.Readiness, h, r.pin)
+	return h
 }
 
 // progressClock bounds one wait for a workload by readiness.progressTimeout.

@@ -21,7 +21,10 @@ type Settings struct {
 	Quota     bool
 	Preflight preflight.Settings
 	Analysis  analysis.Settings
-	Policy    Policy
+	// Canary are a plain Deployment's canary steps; none: the rollout is
+	// judged once, complete.
+	Canary []workload.Step
+	Policy Policy
 	// DryRun decides and reports, and writes nothing to the cluster (no
 	// Lease either).
 	DryRun bool

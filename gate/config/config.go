@@ -36,6 +36,7 @@ type Config struct {
 	Quota     Quota              `json:"quota"`
 	Preflight preflight.Settings `json:"preflight"`
 	Analysis  Analysis           `json:"analysis"`
+	Canary    Canary             `json:"canary"`
 	Policy    gate.Policy        `json:"policy"`
 	Notify    Notify             `json:"notify"`
 
@@ -83,6 +84,20 @@ type Analysis struct {
 	ConsecutiveErrorLimit *int              `json:"consecutiveErrorLimit"`
 	Vars                  map[string]string `json:"vars"`
 	Checks                []analysis.Check  `json:"checks"`
+}
+
+// Canary is a plain Deployment's step canary: paused at each step with
+// new and old pods serving side by side, each step analysed.
+type Canary struct {
+	Steps []CanaryStep `json:"steps"`
+}
+
+// CanaryStep is one step: replicas new pods, or percent of spec.replicas
+// (rounded up); analysis replaces analysis.duration for the step.
+type CanaryStep struct {
+	Replicas *int     `json:"replicas"`
+	Percent  *int     `json:"percent"`
+	Analysis Duration `json:"analysis"`
 }
 
 // Prometheus says where and how to query. Credentials are named by the

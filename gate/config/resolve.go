@@ -27,8 +27,24 @@ func (c *Config) Settings(t workload.Target) gate.Settings {
 		Quota:     *c.Quota.Preflight,
 		Preflight: c.Preflight,
 		Analysis:  as,
+		Canary:    c.steps(),
 		Policy:    c.Policy,
 	}
+}
+
+func (c *Config) steps() []workload.Step {
+	var out []workload.Step
+	for _, s := range c.Canary.Steps {
+		st := workload.Step{Analysis: s.Analysis.Duration}
+		if s.Replicas != nil {
+			st.Replicas = int32(*s.Replicas)
+		}
+		if s.Percent != nil {
+			st.Percent = int32(*s.Percent)
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 // TargetOf is the file's target (after a TARGET argument was laid over

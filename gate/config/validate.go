@@ -37,6 +37,7 @@ func (c *Config) Validate() Problems {
 	nonNegativeInt(&ps, "readiness.maxRestarts", c.Readiness.MaxRestarts)
 	c.validatePreflight(&ps)
 	c.validateAnalysis(&ps)
+	c.validateCanary(&ps)
 	c.validatePolicy(&ps)
 	c.validateNotify(&ps)
 	return ps.at(c.lines)
@@ -183,6 +184,46 @@ func validateCheck(ch analysis.Check, ps *Problems, path string) {
 	}
 	oneOf(ps, path+".noData", ch.NoData, analysis.NoDataPass, analysis.NoDataFail, analysis.NoDataInconclusive)
 	oneOf(ps, path+".series", ch.Series, analysis.SeriesSingle, analysis.SeriesEach)
+}
+
+// validateCanary checks the steps on their own; a step larger than
+// spec.replicas, or a percent step that does not grow at the current
+// replicas, is told at run time (workload.StepSizes).
+func (c *Config) validateCanary(ps *Problems) {
+	steps := c.Canary.Steps
+	if len(steps) == 0 {
+		return
+	}
+	if k, err := workload.ParseKind(c.Target.Kind); err == nil && k == workload.KindRollout && c.Target.Kind != "" {
+		ps.add("canary", "applies to plain Deployments only: an Argo Rollout has its own steps (spec.strategy.canary.steps), which rollgate judges one by one; drop canary:")
+		return
+	}
+	prevReplicas, prevPercent := 0, 0
+	for i, s := range steps {
+		path := fmt.Sprintf("canary.steps[%d]", i)
+		switch {
+		case (s.Replicas == nil) == (s.Percent == nil):
+			ps.add(path, "needs replicas or percent, exactly one of them")
+			continue
+		case s.Replicas != nil && *s.Replicas < 1:
+			ps.add(path+".replicas", "must be at least 1, not %d", *s.Replicas)
+		case s.Percent != nil && (*s.Percent < 1 || *s.Percent > 100):
+			ps.add(path+".percent", "must be 1 to 100, not %d", *s.Percent)
+		case s.Replicas != nil && *s.Replicas <= prevReplicas:
+			ps.add(path+".replicas", "must be more than the step before (%d): each step must grow", prevReplicas)
+		case s.Percent != nil && *s.Percent <= prevPercent:
+			ps.add(path+".percent", "must be more than the step before (%d%%): each step must grow", prevPercent)
+		}
+		if s.Replicas != nil {
+			prevReplicas = max(prevReplicas, *s.Replicas)
+		} else {
+			prevPercent = max(prevPercent, *s.Percent)
+		}
+		nonNegative(ps, path+".analysis", s.Analysis)
+		if s.Analysis.Duration > 0 && s.Analysis.Duration < c.Analysis.Interval.Duration {
+			ps.add(path+".analysis", "must be at least one interval (%s), not %s", c.Analysis.Interval, s.Analysis)
+		}
+	}
 }
 
 func (c *Config) validatePolicy(ps *Problems) {

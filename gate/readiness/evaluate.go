@@ -93,6 +93,9 @@ func (w *watch) evaluate(ctx context.Context) (Result, bool, error) {
 		}
 	}
 	p := w.w.Progress(st)
+	if w.h.Progress != nil {
+		p = w.h.Progress(owned, p)
+	}
 	w.paused = st.Paused
 	if p != w.last {
 		w.last = p

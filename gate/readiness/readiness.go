@@ -51,6 +51,10 @@ type Hooks struct {
 	// Skip, when set, turns down a done progress the caller has already
 	// judged (a timed canary step it waits for Argo to end).
 	Skip func(workload.Progress) bool
+	// Progress, when set, refines the kind's progress given the owned
+	// ReplicaSets: a plain Deployment's canary step is done once its new
+	// ReplicaSet reached the step, long before the rollout completes.
+	Progress func(owned []*appsv1.ReplicaSet, p workload.Progress) workload.Progress
 	// Snapshot, when set, receives the whole state after every change.
 	Snapshot func(Snapshot)
 	Now      func() time.Time

@@ -121,13 +121,15 @@ func (k *deployment) NewReplicaSet(owned []*appsv1.ReplicaSet, pin *Pin) *appsv1
 // Blocked: paused, with no ReplicaSet for the template in the spec (the
 // controller creates none while paused: kubernetes
 // pkg/controller/deployment/sync.go sync). ours: rollgate's hold paused it
-// (its annotation, and spec.paused last written by rollgate's field manager).
+// (its annotation, or its step canary's, and spec.paused last written by
+// rollgate's field manager).
 func (k *deployment) Blocked(st *State, owned []*appsv1.ReplicaSet) (bool, bool) {
 	d := st.deployment
 	if !d.Spec.Paused || templateReplicaSet(owned, d.Spec.Template) != nil {
 		return false, false
 	}
-	return true, d.Annotations[AnnotationHeldAt] != "" && pausedBy(d, FieldManager)
+	ours := d.Annotations[AnnotationHeldAt] != "" || d.Annotations[AnnotationCanaryStep] != ""
+	return true, ours && pausedBy(d, FieldManager)
 }
 
 // Quota: the Deployment surges like the controller (maxSurge rounded up);

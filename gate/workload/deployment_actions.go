@@ -139,7 +139,7 @@ func (k *deployment) Promote(ctx context.Context, pin *Pin, _ bool, g Guard) (Ch
 	ops := testGeneration(d)
 	ops = append(ops, setAnnotations(d, ann)...)
 	// An older rollback's record (or rollgate's hold) no longer describes this template.
-	ops = append(ops, removeAnnotations(d, AnnotationRolledBackFrom, AnnotationRolledBackTo, AnnotationHeldAt)...)
+	ops = append(ops, removeAnnotations(d, AnnotationRolledBackFrom, AnnotationRolledBackTo, AnnotationHeldAt, AnnotationCanaryStep, AnnotationCanarySizes)...)
 	if d.Spec.Paused {
 		ops = append(ops, op("replace", "/spec/paused", false))
 	}
@@ -157,6 +157,9 @@ func (k *deployment) Hold(ctx context.Context, g Guard) (Change, error) {
 	}
 	if d.Spec.Paused {
 		res.Message = k.what() + " is already paused"
+		if step := d.Annotations[AnnotationCanaryStep]; step != "" {
+			res.Message = k.what() + " stays paused at canary step " + step
+		}
 		return res, nil
 	}
 	res.Message = "pause " + k.what()
@@ -187,7 +190,7 @@ func (k *deployment) Resume(ctx context.Context, g Guard) (Change, error) {
 		res.Message = "would " + res.Message
 		return res, nil
 	}
-	ops := append(testGeneration(d), removeAnnotations(d, AnnotationHeldAt)...)
+	ops := append(testGeneration(d), removeAnnotations(d, AnnotationHeldAt, AnnotationCanaryStep, AnnotationCanarySizes)...)
 	return k.apply(ctx, res, append(ops, op("replace", "/spec/paused", false)))
 }
 
@@ -228,6 +231,8 @@ func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, g Guar
 	ann[AnnotationRolledBackFrom] = strconv.FormatInt(pin.Revision, 10)
 	ann[AnnotationRolledBackTo] = to.TemplateHash
 	delete(ann, AnnotationHeldAt)
+	delete(ann, AnnotationCanaryStep)
+	delete(ann, AnnotationCanarySizes)
 	ops := append(testGeneration(d),
 		op("test", "/metadata/annotations/"+jsonPointerEscape(RevisionAnnotation), strconv.FormatInt(pin.Revision, 10)),
 		op("replace", "/spec/template", to.Template),

@@ -70,7 +70,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, fmt.Errorf("target %q: %w", s, err)
 	}
 	if msgs := ValidateName(name); len(msgs) > 0 {
-		return Target{}, fmt.Errorf("target %q: name %s", s, msgs[0])
+		return Target{}, fmt.Errorf("target %q: %s", s, msgs[0])
 	}
 	return Target{Kind: k, Name: name}, nil
 }

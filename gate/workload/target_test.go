@@ -20,7 +20,7 @@ func TestParseTarget(t *testing.T) {
 		{"api", Target{}, "want KIND/NAME"},
 		{"statefulset/db", Target{}, `unknown kind "statefulset"`},
 		{"deployment/", Target{}, "want KIND/NAME"},
-		{"deployment/API", Target{}, "RFC 1123"},
+		{"deployment/API", Target{}, "is not a valid name: use lowercase letters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
