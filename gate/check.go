@@ -85,7 +85,8 @@ func (e *Engine) CheckManifest(ws []preflight.Workload, p preflight.Settings, fi
 		}
 	}
 	if r.rep.ExitCode == 0 {
-		r.event(PhasePreflight, "%d workload(s) in %s pass", len(ws), file)
+		r.rep.Reason = fmt.Sprintf("preflight passed: %d workload(s) in %s checked, nothing deployed", len(ws), file)
+		r.event(PhasePreflight, "%s", r.rep.Reason)
 	}
 	rep, _ := r.finish(nil)
 	return rep

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"sort"
@@ -47,7 +48,13 @@ func (ps *Problems) add(path, format string, args ...any) {
 // LoadFile reads and decodes a gate file strictly. It does not apply
 // defaults or validate cross-field rules: the CLI merges flags first.
 func LoadFile(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(os.Stdin) // -f -: the gate file on standard input
+	} else {
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read gate file: %w", err)
 	}

@@ -56,6 +56,17 @@ func (m *manifest) add(doc []byte) error {
 		return fmt.Errorf("not valid YAML: %w", err)
 	}
 	switch u.GetKind() {
+	case "List": // kubectl get -o yaml writes one (v1 List): its items are the objects
+		items, _, _ := unstructured.NestedSlice(u.Object, "items")
+		for i, item := range items {
+			b, err := yaml.Marshal(item)
+			if err != nil {
+				return fmt.Errorf("items[%d]: %w", i, err)
+			}
+			if err := m.add(b); err != nil {
+				return fmt.Errorf("items[%d]: %w", i, err)
+			}
+		}
 	case "Deployment":
 		var d appsv1.Deployment
 		if err := yaml.UnmarshalStrict(doc, &d); err != nil {
