@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X github.com/rollgate/rollgate/cmd/rollgate/app.version=$(VERS
 # One go test run holds the e2e suite too; its first run builds the control plane.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: build deps test unit e2e bench bench-judge demo cluster-up cluster-down cluster-bins image release-snapshot clean
+.PHONY: build deps test unit fuzz e2e bench bench-judge demo cluster-up cluster-down cluster-bins image release-snapshot clean
 
 build: ## the rollgate binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/rollgate
@@ -23,6 +23,12 @@ cluster-bins: ## build (or reuse) the local control plane's binaries
 test: deps cluster-bins ## every test: unit, CLI scripts and e2e on the local control plane
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+fuzz: ## each fuzz target for FUZZTIME (default 3s): gate file loader, target parser, manifest reader, PromQL result reducer
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),3s) ./gate/config/
+	$(GO) test -run XXX -fuzz '^FuzzParseTarget$$' -fuzztime $(or $(FUZZTIME),3s) ./gate/workload/
+	$(GO) test -run XXX -fuzz '^FuzzParseManifest$$' -fuzztime $(or $(FUZZTIME),3s) ./gate/workload/
+	$(GO) test -run XXX -fuzz '^FuzzJudge$$' -fuzztime $(or $(FUZZTIME),3s) ./promql/
 
 unit: ## tests that need no cluster
 	ROLLGATE_E2E=0 $(GO) test -count=1 ./...
