@@ -91,7 +91,11 @@ func Decide(tallies []*CheckTally, l Limits, done bool) (Outcome, Rule) {
 			if m == nil || m.Outcome != promql.Pass {
 				return Inconclusive, pendingRule(t)
 			}
-			parts = append(parts, fmt.Sprintf("%s settled pass at interval %d of %d", t.Name, m.Sequential.SettledAt, t.Intervals()))
+			at := t.Intervals() - t.Passed + 1
+			if m.Sequential != nil {
+				at = m.Sequential.SettledAt
+			}
+			parts = append(parts, fmt.Sprintf("%s settled pass at interval %d of %d", t.Name, at, t.Intervals()))
 			continue
 		}
 		if t.Passed == 0 {
