@@ -62,6 +62,16 @@ func (s Settings) HasBaseline() bool {
 	return false
 }
 
+// HasSequential says whether a check is judged by the sequential test.
+func (s Settings) HasSequential() bool {
+	for _, c := range s.Checks {
+		if c.IsSequential() {
+			return true
+		}
+	}
+	return false
+}
+
 // Result is the outcome of the metric phase, with every measurement.
 type Result struct {
 	Outcome Outcome       `json:"outcome"`
