@@ -159,6 +159,13 @@ func analysisCode(o analysis.Outcome) ExitCode {
 // showQueries puts each check's rendered queries on the timeline.
 func (r *run) showQueries(vars promql.Vars) {
 	for _, ch := range r.s.Analysis.Checks {
+		if ch.IsSequential() {
+			lines, _ := ch.Selectors(vars, r.s.Analysis.Vars)
+			for _, l := range lines {
+				r.event(PhaseAnalysis, "%s: sequential, %s", ch.Name, l)
+			}
+			continue
+		}
 		if spec, err := ch.Spec(vars, r.s.Analysis.Vars); err == nil {
 			r.event(PhaseAnalysis, "%s: query %s", ch.Name, spec.Query)
 			if spec.Baseline != "" {

@@ -122,6 +122,27 @@ func latencySelector(l *Latency) string {
 	return l.Selector
 }
 
+// Selectors are a sequential check's rendered selectors for people, one
+// line per side: "canary errors ... requests ...".
+func (c Check) Selectors(v promql.Vars, fileVars map[string]string) ([]string, error) {
+	s, err := c.seqSpec(v, fileVars)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, sd := range []struct {
+		name string
+		side side
+	}{{"canary", s.canary}, {"stable", s.stable}} {
+		if s.latency != nil {
+			out = append(out, fmt.Sprintf("%s %s%s above %v s", sd.name, s.latency.Histogram, sd.side.matchers, []float64(s.latency.Above)))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s errors %s of requests %s", sd.name, sd.side.errors, sd.side.requests))
+	}
+	return out, nil
+}
+
 // queries are one side's queries over window w: requests, then events
 // per bound (one for counters).
 func (s seqSpec) queries(sd side, w time.Duration) (requests string, events []string, err error) {

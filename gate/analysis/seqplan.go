@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,9 +13,6 @@ import (
 // side's requests and the stable side's events at the instant at. It
 // fails with the reason when that traffic cannot be had.
 func (c *seqCheck) plan(ctx context.Context, o Options, at time.Time, interval time.Duration, intervals int) (sequential.Detection, error) {
-	if c.unjudged != "" {
-		return sequential.Detection{}, errors.New(c.unjudged)
-	}
 	cReq, _, err := c.spec.queries(c.spec.canary, interval)
 	if err != nil {
 		return sequential.Detection{}, err
@@ -48,8 +44,8 @@ func (c *seqCheck) plan(ctx context.Context, o Options, at time.Time, interval t
 func announcePlans(ctx context.Context, o Options, evals []evaluator, tallies []*CheckTally, at time.Time, s Settings, n int) {
 	for i, e := range evals {
 		c, ok := e.(*seqCheck)
-		if !ok {
-			continue
+		if !ok || c.unjudged != "" {
+			continue // an unjudged check says why at every interval
 		}
 		d, err := c.plan(ctx, o, at, s.Interval, n)
 		msg, warn := "", false

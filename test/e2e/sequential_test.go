@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/gate/workload"
@@ -45,16 +46,27 @@ func newPausedFixture(t testing.TB) *pausedFixture {
 	release(t, f.ns, "api", func(d *appsv1.Deployment) {
 		d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v2"
 		d.Spec.MinReadySeconds = 3600
+		deadline := int32(7200)
+		d.Spec.ProgressDeadlineSeconds = &deadline
 	})
 	waitFor(t, 60*time.Second, "the new ReplicaSet's first pod", func() bool {
 		f.canary, f.stable = f.replicaSets(t)
 		return len(f.canary) == 1 && len(f.stable) == 4
 	})
-	release(t, f.ns, "api", func(d *appsv1.Deployment) { d.Spec.Paused = true })
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d := getDeployment(t, f.ns, "api")
+		d.Spec.Paused = true
+		_, err := cluster(t).AppsV1().Deployments(f.ns).Update(context.Background(), d, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("pause the rollout: %v", err)
+	}
 	f.exp = startExporter(t)
 	f.prom = startPrometheus(t, f.exp.addr)
 	f.serve(seqBase, seqBase)
-	f.prom.waitScraped(t, f.ns)
+	// a window of one interval needs two scrapes of both sides
+	f.prom.waitQuery(t, fmt.Sprintf(`sum(increase(http_requests_total{namespace=%q,pod=~%q}[2s]))`, f.ns, workloadPods(f.canary)))
 	return f
 }
 
@@ -139,9 +151,8 @@ func TestSequentialJudgeOnAPausedRollout(t *testing.T) {
 		t.Logf("live A/A: exit %d after %s, settled at interval %d: %s", r.code, r.elapsed.Round(time.Millisecond), settledAt(rep, 0), rep.Reason)
 		// Replay the live instants, then shifted windows of the same traffic.
 		ms := rep.Analysis.Checks[0].Measurements
-		for shift := range 4 {
-			from := ms[0].At.Add(time.Duration(shift) * time.Second)
-			to := from.Add(time.Duration(len(ms)-1) * 2 * time.Second)
+		for shift := range 4 { // later starts, the same end: nothing from the future
+			from, to := ms[0].At.Add(time.Duration(shift)*time.Second), ms[len(ms)-1].At
 			rr, again := f.analyze(t, gateFile, "--from", from.Format(time.RFC3339Nano), "--to", to.Format(time.RFC3339Nano))
 			if rr.code != 0 && rr.code != 3 {
 				t.Errorf("A/A replay %d: exit %d, want 0 or 3:\n%s", shift, rr.code, rr)
@@ -151,6 +162,13 @@ func TestSequentialJudgeOnAPausedRollout(t *testing.T) {
 			}
 			t.Logf("A/A replay shifted %ds: exit %d, settled at %d", shift, rr.code, settledAt(again, 0))
 		}
+	})
+	t.Run("A/A traffic with enough errors settles pass", func(t *testing.T) {
+		busy := profile{RPS: seqRPS, ErrorRatio: 0.05, Latency: 20 * time.Millisecond}
+		f.serve(busy, busy)
+		r, rep := f.analyze(t, f.gate(t, 8, seqErrors))
+		r.expect(t, 0, "error-ratio PASS: no regression beyond 1.5x proven at interval", "error-ratio settled pass at interval")
+		t.Logf("A/A at 5 %%: passed, settled at interval %d, after %s", settledAt(rep, 0), r.elapsed.Round(time.Millisecond))
 	})
 	t.Run("a 3x error regression on the canary at 0.5 % base fails within a few intervals", func(t *testing.T) {
 		f.serve(profile{RPS: seqRPS, ErrorRatio: 0.015, Latency: 20 * time.Millisecond}, seqBase)
@@ -217,3 +235,6 @@ func TestSequentialAfterACompletedRolloutIsInconclusiveNamingWhy(t *testing.T) {
 		t.Errorf("a check that cannot be judged queried Prometheus:\n%s", r)
 	}
 }
+
+// workloadPods is a regex of the exporter's pod names.
+func workloadPods(pods []string) string { return strings.Join(pods, "|") }
