@@ -115,7 +115,7 @@ func (r *run) rolloutBegan() time.Time {
 // pods are known to be gone (a completed Deployment rollout).
 func noConcurrentStable(s Settings, pin *workload.Pin, gone bool) string {
 	const fix = "a sequential check compares canary and stable pods serving side by side " +
-		"(analyse while the rollout is paused, e.g. with canary.steps, or use a static check with a baseline)"
+		"(analyse while both serve: an Argo Rollout canary step or a Deployment paused mid-rollout; or use a static check with a baseline)"
 	switch {
 	case pin.Stable == nil:
 		return "there is no stable revision to compare with; " + fix
