@@ -116,6 +116,18 @@ func (c *Config) validateAnalysis(ps *Problems) {
 	nonNegativeInt(ps, "analysis.failureLimit", a.FailureLimit)
 	nonNegativeInt(ps, "analysis.inconclusiveLimit", a.InconclusiveLimit)
 	nonNegativeInt(ps, "analysis.consecutiveErrorLimit", a.ConsecutiveErrorLimit)
+	c.validateChecks(ps)
+	for k := range a.Vars {
+		if slices.Contains(promql.BuiltIn, k) {
+			ps.add("analysis.vars."+k, "is a built-in variable; pick another name")
+		}
+	}
+}
+
+// validateChecks validates each check by its judge, and the rules a
+// sequential check puts on the analysis.
+func (c *Config) validateChecks(ps *Problems) {
+	a := c.Analysis
 	seen, sequential := map[string]int{}, false
 	for i, ch := range a.Checks {
 		path := fmt.Sprintf("analysis.checks[%d]", i)
@@ -136,11 +148,6 @@ func (c *Config) validateAnalysis(ps *Problems) {
 	}
 	if sequential && a.Interval.Duration%time.Second != 0 {
 		ps.add("analysis.interval", "must be a whole number of seconds with a sequential check (its windows are anchored in seconds), not %s", a.Interval)
-	}
-	for k := range a.Vars {
-		if slices.Contains(promql.BuiltIn, k) {
-			ps.add("analysis.vars."+k, "is a built-in variable; pick another name")
-		}
 	}
 }
 
