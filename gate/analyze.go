@@ -30,7 +30,12 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome, a a
 		r.event(PhaseAnalysis, "the rollout is complete, so the stable pods are gone: baselines are evaluated at %s, when revision %d began rolling out",
 			baselineAt.Format(time.RFC3339), r.pin.Revision)
 	}
+	unjudged := noConcurrentStable(r.s, r.pin, outcome == workload.OutcomeComplete)
+	if unjudged != "" && a.HasSequential() {
+		r.event(PhaseAnalysis, "sequential checks cannot be judged: %s", unjudged)
+	}
 	res, err := r.analyzeWatched(ctx, a, analysis.Options{Querier: r.e.Querier, Vars: vars, BaselineAt: baselineAt, Now: r.e.Now,
+		Unjudged: unjudged, Notice: r.notice,
 		Observe: func(m promql.Measurement) {
 			r.obs.Measured(m, a.Intervals())
 			r.event(PhaseAnalysis, "%s", MeasurementLine(m))
@@ -102,4 +107,35 @@ func (r *run) rolloutBegan() time.Time {
 		return p.At
 	}
 	return p.Created
+}
+
+// noConcurrentStable says why no stable pods serve alongside the canary,
+// "" when they may: a sequential check compares the two sides in the same
+// window and cannot be judged without them. gone is true when the stable
+// pods are known to be gone (a completed Deployment rollout).
+func noConcurrentStable(s Settings, pin *workload.Pin, gone bool) string {
+	const fix = "a sequential check compares canary and stable pods serving side by side " +
+		"(analyse while both serve: an Argo Rollout canary step or a Deployment paused mid-rollout; or use a static check with a baseline)"
+	switch {
+	case pin.Stable == nil:
+		return "there is no stable revision to compare with; " + fix
+	case s.Target.Kind != workload.KindDeployment:
+		return ""
+	case gone:
+		return "the rollout is complete, so the stable pods are gone; " + fix
+	case pin.Stable.Pods == 0:
+		return fmt.Sprintf("the stable ReplicaSet %s has no pods (the rollout completed); %s", pin.Stable.ReplicaSet, fix)
+	}
+	return ""
+}
+
+// notice puts the analysis' own lines (the sequential plans) on the
+// timeline; one that says the analysis cannot catch a useful regression
+// is a warning.
+func (r *run) notice(msg string, warn bool) {
+	if warn {
+		r.warn("%s", msg)
+		return
+	}
+	r.event(PhaseAnalysis, "%s", msg)
 }

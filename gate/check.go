@@ -114,7 +114,12 @@ func (e *Engine) Analyze(ctx context.Context, s Settings, w Replay) (*Report, er
 	if !w.From.IsZero() {
 		r.event(PhaseAnalysis, "replaying %s .. %s every %s", w.From.Format(time.RFC3339), w.To.Format(time.RFC3339), s.Analysis.Interval)
 	}
+	unjudged := noConcurrentStable(s, pin, false)
+	if unjudged != "" && s.Analysis.HasSequential() {
+		r.event(PhaseAnalysis, "sequential checks cannot be judged: %s", unjudged)
+	}
 	res, err := analysis.Analyze(ctx, s.Analysis, analysis.Options{Querier: e.Querier, Vars: vars, From: w.From, To: w.To, Now: e.Now,
+		Unjudged: unjudged, Notice: r.notice,
 		Observe: func(m promql.Measurement) {
 			if w.From.IsZero() { // a replay has no live progress to show
 				r.obs.Measured(m, s.Analysis.Intervals())
@@ -123,6 +128,10 @@ func (e *Engine) Analyze(ctx context.Context, s Settings, w Replay) (*Report, er
 		}})
 	r.rep.Analysis = &res
 	for _, t := range res.Checks {
+		if t.Sequential() {
+			r.event(PhaseAnalysis, "%s: %s", t.Name, t.Summary())
+			continue
+		}
 		r.event(PhaseAnalysis, "%s: %d pass, %d fail, %d inconclusive, %d error of %d intervals",
 			t.Name, t.Passed, t.Failed, t.Inconclusive, t.Errors, len(t.Measurements))
 	}
@@ -151,6 +160,13 @@ func analysisCode(o analysis.Outcome) ExitCode {
 // showQueries puts each check's rendered queries on the timeline.
 func (r *run) showQueries(vars promql.Vars) {
 	for _, ch := range r.s.Analysis.Checks {
+		if ch.IsSequential() {
+			lines, _ := ch.Selectors(vars, r.s.Analysis.Vars)
+			for _, l := range lines {
+				r.event(PhaseAnalysis, "%s: sequential, %s", ch.Name, l)
+			}
+			continue
+		}
 		if spec, err := ch.Spec(vars, r.s.Analysis.Vars); err == nil {
 			r.event(PhaseAnalysis, "%s: query %s", ch.Name, spec.Query)
 			if spec.Baseline != "" {

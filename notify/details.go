@@ -186,6 +186,8 @@ func lastValue(t *analysis.CheckTally) string {
 	switch {
 	case m.Outcome == promql.Error:
 		return "query error"
+	case m.Sequential != nil:
+		return "ratio " + m.Sequential.RatioText()
 	case len(m.Canary) == 0:
 		v = "no data"
 	case len(m.Canary) == 1:

@@ -15,10 +15,13 @@ const (
 	Fail         Outcome = "fail"
 	Inconclusive Outcome = "inconclusive" // not enough data: no series, NaN, too few samples
 	Error        Outcome = "error"        // a query failed
+	// Pending is a sequential check that has proven neither a regression
+	// nor its absence yet; it counts toward no limit.
+	Pending Outcome = "pending"
 )
 
 // severity orders outcomes for "every series must pass": the worst wins.
-var severity = map[Outcome]int{Pass: 0, Inconclusive: 1, Fail: 2, Error: 3}
+var severity = map[Outcome]int{Pass: 0, Pending: 1, Inconclusive: 1, Fail: 2, Error: 3}
 
 // Spec is one check with its queries rendered.
 type Spec struct {
@@ -54,6 +57,8 @@ type Measurement struct {
 	Stable   []Sample  `json:"stable,omitempty"`
 	Samples  *float64  `json:"samples,omitempty"`
 	Warnings []string  `json:"warnings,omitempty"`
+	// Sequential is the evidence of a judge: sequential check.
+	Sequential *SequentialEvidence `json:"sequential,omitempty"`
 }
 
 // Judge evaluates one interval of one check. It is pure: the verdict

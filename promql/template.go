@@ -22,20 +22,26 @@ type Vars struct {
 	// ReplicaSet's (or Rollout hash's) pods and the stable ones.
 	CanaryPods string
 	StablePods string
+	// Pods is set only while a sequential check renders its selectors,
+	// once with the canary pods and once with the stable ones.
+	Pods string
 	// User holds the gate file's analysis.vars and a check's vars.
 	User map[string]string
 }
 
 // BuiltIn names the template variables rollgate provides.
-var BuiltIn = []string{"Namespace", "Name", "Kind", "Revision", "CanaryHash", "StableHash", "CanaryPods", "StablePods"}
+var BuiltIn = []string{"Namespace", "Name", "Kind", "Revision", "CanaryHash", "StableHash", "CanaryPods", "StablePods", "Pods"}
 
 func (v Vars) data() map[string]string {
 	d := map[string]string{
 		"Namespace": v.Namespace, "Name": v.Name, "Kind": v.Kind, "Revision": v.Revision,
 		"CanaryHash": v.CanaryHash, "StableHash": v.StableHash, "CanaryPods": v.CanaryPods, "StablePods": v.StablePods,
 	}
+	if v.Pods != "" {
+		d["Pods"] = v.Pods
+	}
 	for k, val := range v.User {
-		if _, builtIn := d[k]; !builtIn {
+		if _, builtIn := d[k]; !builtIn && k != "Pods" {
 			d[k] = val
 		}
 	}

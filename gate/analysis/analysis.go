@@ -62,6 +62,16 @@ func (s Settings) HasBaseline() bool {
 	return false
 }
 
+// HasSequential says whether a check is judged by the sequential test.
+func (s Settings) HasSequential() bool {
+	for _, c := range s.Checks {
+		if c.IsSequential() {
+			return true
+		}
+	}
+	return false
+}
+
 // Result is the outcome of the metric phase, with every measurement.
 type Result struct {
 	Outcome Outcome       `json:"outcome"`
@@ -87,33 +97,35 @@ type Options struct {
 	// stable pods are gone, and the moment the rollout began is when they
 	// last served all traffic.
 	BaselineAt time.Time
-	Now        func() time.Time
+	// Unjudged, when set, is why no stable pods serve alongside the canary:
+	// sequential checks, which compare the two, are then Inconclusive with
+	// it instead of judging nothing.
+	Unjudged string
+	// Notice receives the analysis' own lines before the first interval
+	// (each sequential check's plan); warn marks one people must heed.
+	Notice func(msg string, warn bool)
+	Now    func() time.Time
 }
 
-// Analyze evaluates every check each interval until a limit is exceeded or
-// the intervals run out. An error is trouble (a check that cannot be
-// rendered) or the context ending (wrapping its cause); the outcome so far
-// is returned with it.
+// Analyze evaluates every check each interval until a limit is exceeded, a
+// sequential check proves a regression, or the intervals run out. An error
+// is trouble (a check that cannot be rendered) or the context ending
+// (wrapping its cause); the outcome so far is returned with it.
 func Analyze(ctx context.Context, s Settings, o Options) (Result, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	specs := make([]promql.Spec, len(s.Checks))
-	tallies := make([]*CheckTally, len(s.Checks))
-	for i, c := range s.Checks {
-		sp, err := c.Spec(o.Vars, s.Vars)
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: analysis.checks[%d] (%s): %v", ErrInvalidCheck, i, c.Name, err)
-		}
-		specs[i] = sp
-		tallies[i] = &CheckTally{Name: c.Name, Threshold: threshold(sp), Measurements: []promql.Measurement{},
-			Max: sp.Max, Min: sp.Min, MaxRatio: sp.MaxRatio, MaxDelta: sp.MaxDelta}
-	}
 	n := s.intervals(o.From, o.To)
 	start := o.Now().Add(s.InitialDelay)
+	planAt := o.Now()
 	if !o.From.IsZero() {
-		start = o.From
+		start, planAt = o.From, o.From
 	}
+	evals, tallies, err := prepare(s, o, start.Add(-s.Interval))
+	if err != nil {
+		return Result{}, err
+	}
+	announcePlans(ctx, o, evals, tallies, planAt, s, n)
 	res := Result{Checks: tallies}
 	for i := 0; i < n; i++ {
 		at := start.Add(time.Duration(i) * s.Interval)
@@ -124,8 +136,8 @@ func Analyze(ctx context.Context, s Settings, o Options) (Result, error) {
 				return res, fmt.Errorf("analysis stopped after %d of %d intervals: %w", i, n, context.Cause(ctx))
 			}
 		}
-		for j, sp := range specs {
-			m := measure(ctx, o.Querier, sp, at, o.BaselineAt)
+		for j, e := range evals {
+			m := e.measure(ctx, o.Querier, at)
 			tallies[j].Add(m)
 			if o.Observe != nil {
 				o.Observe(m)
@@ -138,6 +150,41 @@ func Analyze(ctx context.Context, s Settings, o Options) (Result, error) {
 	}
 	res.Outcome, res.Rule = Decide(tallies, s.Limits, true)
 	return res, nil
+}
+
+// prepare renders every check and starts its tally; t0 anchors the
+// sequential checks' windows.
+func prepare(s Settings, o Options, t0 time.Time) ([]evaluator, []*CheckTally, error) {
+	evals := make([]evaluator, len(s.Checks))
+	tallies := make([]*CheckTally, len(s.Checks))
+	for i, c := range s.Checks {
+		invalid := func(err error) error {
+			return fmt.Errorf("%w: analysis.checks[%d] (%s): %v", ErrInvalidCheck, i, c.Name, err)
+		}
+		if c.IsSequential() {
+			sp, err := c.seqSpec(o.Vars, s.Vars)
+			if err != nil {
+				return nil, nil, invalid(err)
+			}
+			sc, err := newSeqCheck(sp, t0, o.Unjudged)
+			if err != nil {
+				return nil, nil, invalid(err)
+			}
+			p := sp.params
+			evals[i] = sc
+			tallies[i] = &CheckTally{Name: c.Name, Judge: JudgeSequential, Measurements: []promql.Measurement{},
+				Threshold: fmt.Sprintf("sequential: alpha %s, ratio > %s fails, < %s passes", num(p.Alpha), num(p.FailRatio), num(p.Tolerance))}
+			continue
+		}
+		sp, err := c.Spec(o.Vars, s.Vars)
+		if err != nil {
+			return nil, nil, invalid(err)
+		}
+		evals[i] = staticCheck{spec: sp, baselineAt: o.BaselineAt}
+		tallies[i] = &CheckTally{Name: c.Name, Threshold: threshold(sp), Measurements: []promql.Measurement{},
+			Max: sp.Max, Min: sp.Min, MaxRatio: sp.MaxRatio, MaxDelta: sp.MaxDelta}
+	}
+	return evals, tallies, nil
 }
 
 // threshold describes a rendered check's limits the way a person reads

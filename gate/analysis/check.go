@@ -19,6 +19,12 @@ const (
 	SeriesEach   = "each"   // every series must pass
 )
 
+// Judges: how a check's measurements become verdicts.
+const (
+	JudgeStatic     = "static"
+	JudgeSequential = "sequential"
+)
+
 // Check is one metric evaluated every interval, as the gate file writes it.
 // The threshold pointers are optional limits (nil: no such limit).
 type Check struct {
@@ -37,7 +43,14 @@ type Check struct {
 	MinSamples  *float64          `json:"minSamples"`
 	NoData      string            `json:"noData"`
 	Series      string            `json:"series"`
+	// Judge is "" or static (thresholds, above) or sequential: canary
+	// against stable counts with an anytime-valid test (seqcheck.go).
+	Judge string `json:"judge"`
+	Sequential
 }
+
+// IsSequential says whether the check is judged by the sequential test.
+func (c Check) IsSequential() bool { return c.Judge == JudgeSequential }
 
 // Spec renders a configured check into what promql judges: ready-made
 // checks expanded, templates filled with the run's variables.

@@ -3,6 +3,8 @@ package analysis
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rollgate/rollgate/promql"
 )
 
 // Outcome is how an analysis ended.
@@ -30,6 +32,10 @@ const (
 	RuleNeverPassed           = "neverPassed"
 	RuleAllPassed             = "allPassed"
 	RuleInterrupted           = "interrupted"
+	// A sequential check proved a regression (no limit applies), or was
+	// still pending at the end.
+	RuleRegressionProven  = "regressionProven"
+	RuleSequentialPending = "sequentialPending"
 )
 
 // Rule is the rule that decided an analysis, as data: the check it
@@ -53,13 +59,20 @@ func (r Rule) String() string { return r.Text }
 // zero Outcome means "go on".
 func Decide(tallies []*CheckTally, l Limits, done bool) (Outcome, Rule) {
 	for _, t := range tallies {
+		if t.Sequential() {
+			if t.Failed > 0 {
+				return Failed, Rule{Check: t.Name, Limit: RuleRegressionProven, Count: t.Failed, Intervals: t.Intervals(),
+					Text: t.Name + ": " + t.last().Reason}
+			}
+			continue
+		}
 		if t.Failed > l.Failure {
 			return Failed, Rule{Check: t.Name, Limit: RuleFailureLimit, Count: t.Failed, Intervals: t.Intervals(), Threshold: l.Failure,
 				Text: fmt.Sprintf("%s failed %d of %d intervals > failureLimit %d", t.Name, t.Failed, t.Intervals(), l.Failure)}
 		}
 	}
 	for _, t := range tallies {
-		if t.Inconclusive > l.Inconclusive {
+		if t.Inconclusive > l.Inconclusive && !t.Sequential() {
 			return Inconclusive, Rule{Check: t.Name, Limit: RuleInconclusiveLimit, Count: t.Inconclusive, Intervals: t.Intervals(), Threshold: l.Inconclusive,
 				Text: fmt.Sprintf("%s was inconclusive %d of %d intervals > inconclusiveLimit %d (not enough data)", t.Name, t.Inconclusive, t.Intervals(), l.Inconclusive)}
 		}
@@ -73,6 +86,18 @@ func Decide(tallies []*CheckTally, l Limits, done bool) (Outcome, Rule) {
 	}
 	var parts []string
 	for _, t := range tallies {
+		if t.Sequential() {
+			m := t.last()
+			if m == nil || m.Outcome != promql.Pass {
+				return Inconclusive, pendingRule(t)
+			}
+			at := t.Intervals() - t.Passed + 1
+			if m.Sequential != nil {
+				at = m.Sequential.SettledAt
+			}
+			parts = append(parts, fmt.Sprintf("%s settled pass at interval %d of %d", t.Name, at, t.Intervals()))
+			continue
+		}
 		if t.Passed == 0 {
 			return Inconclusive, Rule{Check: t.Name, Limit: RuleNeverPassed, Intervals: t.Intervals(),
 				Text: fmt.Sprintf("%s never passed in %d intervals (%d inconclusive, %d errors)", t.Name, t.Intervals(), t.Inconclusive, t.Errors)}
@@ -80,4 +105,22 @@ func Decide(tallies []*CheckTally, l Limits, done bool) (Outcome, Rule) {
 		parts = append(parts, fmt.Sprintf("%s passed %d of %d", t.Name, t.Passed, t.Intervals()))
 	}
 	return Passed, Rule{Limit: RuleAllPassed, Text: strings.Join(parts, "; ")}
+}
+
+// pendingRule ends an analysis whose sequential check proved neither a
+// regression nor its absence, with the evidence so far.
+func pendingRule(t *CheckTally) Rule {
+	r := Rule{Check: t.Name, Limit: RuleSequentialPending, Count: t.Pending, Intervals: t.Intervals()}
+	for i := len(t.Measurements) - 1; i >= 0; i-- {
+		if m := t.Measurements[i]; m.Outcome == promql.Pending {
+			r.Text = fmt.Sprintf("%s still pending after %d intervals, neither a regression nor its absence proven: %s",
+				t.Name, t.Intervals(), strings.TrimPrefix(m.Reason, "pending: "))
+			return r
+		}
+	}
+	r.Text = t.Name + " was never measured"
+	if m := t.last(); m != nil {
+		r.Text = fmt.Sprintf("%s was not judged: %s", t.Name, m.Reason)
+	}
+	return r
 }

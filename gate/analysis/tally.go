@@ -25,6 +25,22 @@ type CheckTally struct {
 	Min      *float64 `json:"min,omitempty"`
 	MaxRatio *float64 `json:"maxRatio,omitempty"`
 	MaxDelta *float64 `json:"maxDelta,omitempty"`
+	// Judge is "sequential" for a sequential check, whose intervals may be
+	// Pending and whose Plan says what it can detect.
+	Judge   string `json:"judge,omitempty"`
+	Pending int    `json:"pending,omitempty"`
+	Plan    string `json:"plan,omitempty"`
+}
+
+// Sequential says whether the check is judged by the sequential test.
+func (t *CheckTally) Sequential() bool { return t.Judge == JudgeSequential }
+
+// last is the latest measurement, nil before any.
+func (t *CheckTally) last() *promql.Measurement {
+	if len(t.Measurements) == 0 {
+		return nil
+	}
+	return &t.Measurements[len(t.Measurements)-1]
 }
 
 // Add counts one measurement; any non-error resets the consecutive errors.
@@ -37,6 +53,8 @@ func (t *CheckTally) Add(m promql.Measurement) {
 		t.Failed++
 	case promql.Inconclusive:
 		t.Inconclusive++
+	case promql.Pending:
+		t.Pending++
 	case promql.Error:
 		t.Errors++
 		t.ConsecutiveErrors++
@@ -54,7 +72,7 @@ func (t *CheckTally) Summary() string {
 	for _, c := range []struct {
 		n    int
 		what string
-	}{{t.Passed, "pass"}, {t.Failed, "fail"}, {t.Inconclusive, "inconclusive"}, {t.Errors, "error"}} {
+	}{{t.Passed, "pass"}, {t.Failed, "fail"}, {t.Pending, "pending"}, {t.Inconclusive, "inconclusive"}, {t.Errors, "error"}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 		}

@@ -210,6 +210,9 @@ func (c *Config) Default() {
 	setInt(&a.ConsecutiveErrorLimit, 4)
 	for i := range a.Checks {
 		ch := &a.Checks[i]
+		if ch.IsSequential() {
+			continue // its parameters default in Check.Params; noData and series are not its
+		}
 		setStr(&ch.NoData, analysis.NoDataInconclusive)
 		setStr(&ch.Series, analysis.SeriesSingle)
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/preflight"
 	"sigs.k8s.io/yaml"
 )
@@ -109,6 +110,7 @@ func (ps Problems) at(ls fieldLines) Problems {
 var (
 	durationType = reflect.TypeFor[Duration]()
 	levelType    = reflect.TypeFor[preflight.Level]()
+	boundsType   = reflect.TypeFor[analysis.Bounds]()
 )
 
 // checkShape walks the generic YAML value against the Config type and
@@ -130,6 +132,17 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 		}
 		if _, ok := v.(string); !ok {
 			ps.add(path, "must be off, warn or fail, not %s", describe(v))
+		}
+	case t == boundsType:
+		l, isList := v.([]any)
+		if !isList {
+			l = []any{v}
+		}
+		for _, e := range l {
+			if _, ok := e.(json.Number); !ok {
+				ps.add(path, "must be a bucket bound in seconds or a list of them, not %s", describe(v))
+				return
+			}
 		}
 	case t == durationType:
 		s, ok := v.(string)
@@ -235,6 +248,13 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// an embedded struct's fields are the outer one's, as encoding/json reads them
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
 		if name != "" && name != "-" {
 			out[name] = f
 		}

@@ -101,20 +101,38 @@ func (c *Config) validateAnalysis(ps *Problems) {
 	nonNegativeInt(ps, "analysis.failureLimit", a.FailureLimit)
 	nonNegativeInt(ps, "analysis.inconclusiveLimit", a.InconclusiveLimit)
 	nonNegativeInt(ps, "analysis.consecutiveErrorLimit", a.ConsecutiveErrorLimit)
-	seen := map[string]int{}
+	c.validateChecks(ps)
+	for k := range a.Vars {
+		if slices.Contains(promql.BuiltIn, k) {
+			ps.add("analysis.vars."+k, "is a built-in variable; pick another name")
+		}
+	}
+}
+
+// validateChecks validates each check by its judge, and the rules a
+// sequential check puts on the analysis.
+func (c *Config) validateChecks(ps *Problems) {
+	a := c.Analysis
+	seen, sequential := map[string]int{}, false
 	for i, ch := range a.Checks {
 		path := fmt.Sprintf("analysis.checks[%d]", i)
 		if j, dup := seen[ch.Name]; dup && ch.Name != "" {
 			ps.add(path+".name", "%q is already the name of analysis.checks[%d]", ch.Name, j)
 		}
 		seen[ch.Name] = i
-		validateCheck(ch, ps, path)
-		validateQueries(ch, ps, path, a.Vars)
-	}
-	for k := range a.Vars {
-		if slices.Contains(promql.BuiltIn, k) {
-			ps.add("analysis.vars."+k, "is a built-in variable; pick another name")
+		switch ch.Judge {
+		case analysis.JudgeSequential:
+			validateSequential(ch, ps, path, a.Vars)
+			sequential = true
+		case "", analysis.JudgeStatic:
+			validateCheck(ch, ps, path)
+			validateQueries(ch, ps, path, a.Vars)
+		default:
+			ps.add(path+".judge", "must be static or sequential, not %q", ch.Judge)
 		}
+	}
+	if sequential && a.Interval.Duration%time.Second != 0 {
+		ps.add("analysis.interval", "must be a whole number of seconds with a sequential check (its windows are anchored in seconds), not %s", a.Interval)
 	}
 }
 
@@ -142,11 +160,22 @@ func validateQueries(ch analysis.Check, ps *Problems, path string, fileVars map[
 }
 
 func validateCheck(ch analysis.Check, ps *Problems, path string) {
+	validateName(ch, ps, path)
+	for _, f := range sequentialFields(ch) {
+		ps.add(path+"."+f, "is a field of a sequential check: add judge: sequential or drop %s", f)
+	}
+	validateThresholds(ch, ps, path)
+}
+
+func validateName(ch analysis.Check, ps *Problems, path string) {
 	if ch.Name == "" {
 		ps.add(path+".name", "is required")
 	} else if msgs := validation.IsDNS1123Label(ch.Name); len(msgs) > 0 {
 		ps.add(path+".name", "must be lowercase letters, digits and '-' (it names the check in reports), not %q", ch.Name)
 	}
+}
+
+func validateThresholds(ch analysis.Check, ps *Problems, path string) {
 	if ch.Use != "" {
 		if ch.Query != "" || ch.SampleQuery != "" {
 			ps.add(path+".use", "a ready-made check brings its own queries: drop query and sampleQuery")

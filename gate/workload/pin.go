@@ -40,6 +40,9 @@ type Stable struct {
 	Revision     int64    `json:"revision"`
 	TemplateHash string   `json:"templateHash,omitempty"`
 	Images       []string `json:"images,omitempty"`
+	// Pods is how many pods the stable ReplicaSet had when pinned (a
+	// Deployment's; 0 once its rollout completed).
+	Pods int32 `json:"-"`
 }
 
 // String describes the pin for people: "revision 3 (pod-template-hash
@@ -78,7 +81,7 @@ func pinDeployment(d *appsv1.Deployment, owned []*appsv1.ReplicaSet, rs *appsv1.
 	for _, rs := range owned {
 		if r := revisionOf(rs); r < rev {
 			p.Stable = &Stable{ReplicaSet: rs.Name, Revision: r, TemplateHash: rs.Labels[appsv1.DefaultDeploymentUniqueLabelKey],
-				Images: images(rs.Spec.Template.Spec.Containers)}
+				Images: images(rs.Spec.Template.Spec.Containers), Pods: rs.Status.Replicas}
 			break
 		}
 	}

@@ -66,7 +66,7 @@ func (e *Exporter) Run(ctx context.Context) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	carry := map[[2]string]float64{}
-	served := map[[2]string]int{}
+	errCarry := map[[2]string]float64{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -79,10 +79,11 @@ func (e *Exporter) Run(ctx context.Context) {
 			n := int(carry[k])
 			carry[k] -= float64(n)
 			for range n {
-				served[k]++
 				code := "200"
-				// a deterministic spread: ErrorRatio x 100 of every 100 requests fail
-				if float64(served[k]%100) < p.ErrorRatio*100 {
+				// a deterministic, even spread at exactly ErrorRatio: 0.005
+				// fails one request in 200, 0.3 three in ten
+				if errCarry[k] += p.ErrorRatio; errCarry[k] >= 1 {
+					errCarry[k]--
 					code = "500"
 				}
 				e.requests.WithLabelValues(k[0], k[1], code).Inc()

@@ -146,6 +146,30 @@ func CIQuotaShort() *gate.Report {
 	return rep
 }
 
+// CISequential failed its sequential error-ratio check at the third
+// interval; the first had no stable errors yet (an unbounded interval).
+func CISequential() *gate.Report {
+	evidence := func(ce, cr, se, sr int64, ratio, lo, hi *float64, lnF, lnP float64, settled int) *promql.SequentialEvidence {
+		return &promql.SequentialEvidence{CanaryEvents: ce, CanaryRequests: cr, StableEvents: se, StableRequests: sr, Share: Float(0.2),
+			Ratio: ratio, Low: lo, High: hi, LnFail: lnF, LnPass: lnP, Threshold: 4.605, Alpha: 0.01, Tolerance: 1.5, SettledAt: settled}
+	}
+	ms := []promql.Measurement{
+		{Check: "error-ratio", At: At(0), Outcome: promql.Pending, Canary: []promql.Sample{}, Sequential: evidence(2, 400, 0, 1600, nil, Float(0.9), nil, 1.1, -0.5, 0),
+			Reason: "pending: canary 2/400 errors, stable 0/1600 (canary share 0.2), ratio +Inf [0.9, +Inf] at 99 %; ln e-value fail 1.1, pass -0.5 of 4.605 needed"},
+		{Check: "error-ratio", At: At(30), Outcome: promql.Pending, Canary: []promql.Sample{}, Sequential: evidence(12, 800, 16, 3200, Float(3), Float(0.68), Float(12.09), 2.5, -1.386, 0),
+			Reason: "pending: canary 12/800 errors, stable 16/3200 (canary share 0.2), ratio 3 [0.68, 12.09] at 99 %; ln e-value fail 2.5, pass -1.386 of 4.605 needed"},
+		{Check: "error-ratio", At: At(60), Outcome: promql.Fail, Canary: []promql.Sample{}, Sequential: evidence(24, 1600, 32, 6400, Float(3), Float(1.027), Float(8.328), 5.673, -2.064, 3),
+			Reason: "regression proven at interval 3 (canary rate > 1 x stable, alpha 0.01): canary 24/1600 errors, stable 32/6400 (canary share 0.2), ratio 3 [1.027, 8.328] at 99 %; ln e-value fail 5.673, pass -2.064 of 4.605 needed"},
+	}
+	t := &analysis.CheckTally{Name: "error-ratio", Judge: analysis.JudgeSequential, Threshold: "sequential: alpha 0.01, ratio > 1 fails, < 1.5 passes",
+		Failed: 1, Pending: 2, Measurements: ms,
+		Plan: "error-ratio: with ~400 canary and ~1600 stable requests/interval at 0.5 % errors this analysis detects a 2.4x regression within 10 intervals with ~95 % probability"}
+	rule := analysis.Rule{Check: "error-ratio", Limit: analysis.RuleRegressionProven, Count: 1, Intervals: 3, Text: "error-ratio: " + ms[2].Reason}
+	return &gate.Report{Command: "analyze", Target: API, Decision: "failed", ExitCode: 1, Reason: "analysis failed: " + rule.Text,
+		StartedAt: T0, FinishedAt: At(61), Timeline: []gate.Event{Ev(0, "analysis", t.Plan), Ev(60, "analysis", "error-ratio FAIL: "+ms[2].Reason)},
+		Analysis: &analysis.Result{Outcome: analysis.Failed, Rule: rule, Checks: []*analysis.CheckTally{t}}}
+}
+
 var CIFixtures = []struct {
 	Name   string
 	Report func() *gate.Report
@@ -155,4 +179,5 @@ var CIFixtures = []struct {
 	{"held", CIHeld},
 	{"unreachable", CIUnreachable},
 	{"quota-short", CIQuotaShort},
+	{"sequential", CISequential},
 }

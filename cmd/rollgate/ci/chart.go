@@ -40,6 +40,9 @@ type line struct {
 // interval without a value is drawn at the previous one and the legend
 // says how many were. ok is false when the check never measured a value.
 func Chart(t *analysis.CheckTally) (block string, ok bool) {
+	if t.Sequential() {
+		return sequentialChart(t)
+	}
 	pts, at := bucket(Points(t), times(t), t.Min != nil && t.Max == nil)
 	canary, filled := fill(pts, func(p Point) *float64 { return p.Canary })
 	if canary == nil {
@@ -52,34 +55,14 @@ func Chart(t *analysis.CheckTally) (block string, ok bool) {
 	}
 	lines = append(lines, thresholdLines(t, stable, len(canary))...)
 
-	var b strings.Builder
-	palette := make([]string, len(lines))
-	legend := make([]string, len(lines))
-	for i, l := range lines {
-		palette[i], legend[i] = l.colour.hex, l.colour.dot+" "+l.label
-	}
-	b.WriteString("```mermaid\n")
-	fmt.Fprintf(&b, "%%%%{init: {\"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"%s\"}}}}%%%%\n", strings.Join(palette, ", "))
-	b.WriteString("xychart-beta\n")
-	fmt.Fprintf(&b, "    title %s\n", quote(t.Name))
-	b.WriteString("    x-axis " + xAxis(at) + "\n")
-	for _, l := range lines {
-		nums := make([]string, len(l.values))
-		for i, v := range l.values {
-			nums[i] = chartNum(v)
-		}
-		fmt.Fprintf(&b, "    line [%s]\n", strings.Join(nums, ", "))
-	}
-	b.WriteString("```\n\n")
-	b.WriteString(strings.Join(legend, " · "))
+	var notes string
 	if n := filled + stableFilled; n > 0 {
-		fmt.Fprintf(&b, " (%d missing values drawn at the previous one)", n)
+		notes += fmt.Sprintf(" (%d missing values drawn at the previous one)", n)
 	}
 	if len(pts) < len(t.Measurements) {
-		fmt.Fprintf(&b, " (%d intervals, drawn in %d buckets at their worst value)", len(t.Measurements), len(pts))
+		notes += fmt.Sprintf(" (%d intervals, drawn in %d buckets at their worst value)", len(t.Measurements), len(pts))
 	}
-	b.WriteString("\n")
-	return b.String(), true
+	return drawLines(t.Name, at, lines, notes), true
 }
 
 // thresholdLines are max and min as flat lines, else the baseline

@@ -69,6 +69,9 @@ func checkDetail(t *analysis.CheckTally) string {
 	if t.Threshold != "" {
 		fmt.Fprintf(&b, "threshold: %s\n", t.Threshold)
 	}
+	if t.Plan != "" {
+		fmt.Fprintf(&b, "plan: %s\n", t.Plan)
+	}
 	if len(t.Measurements) > 0 {
 		m := t.Measurements[0]
 		for _, q := range [][2]string{{"query", m.Query}, {"baseline", m.Baseline}} {
