@@ -35,7 +35,7 @@ func (r *run) analyze(ctx, parent context.Context, outcome workload.Outcome, a a
 		r.event(PhaseAnalysis, "sequential checks cannot be judged: %s", unjudged)
 	}
 	res, err := r.analyzeWatched(ctx, a, analysis.Options{Querier: r.e.Querier, Vars: vars, BaselineAt: baselineAt, Now: r.e.Now,
-		Unjudged: unjudged, Notice: r.notice,
+		Unjudged: unjudged, Notice: r.notice, Carry: r.carry,
 		Observe: func(m promql.Measurement) {
 			r.obs.Measured(m, a.Intervals())
 			r.event(PhaseAnalysis, "%s", MeasurementLine(m))

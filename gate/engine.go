@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/cluster"
 	"github.com/rollgate/rollgate/gate/lease"
 	"github.com/rollgate/rollgate/gate/workload"
@@ -41,6 +42,9 @@ type run struct {
 	lock *lease.Lock
 	// step is where a plain Deployment's step canary stands; nil without one.
 	step *stepping
+	// carry keeps sequential checks' evidence across the analyses of the
+	// revision under gate (canary steps): one test, never restarted.
+	carry *analysis.Carry
 }
 
 func (e *Engine) now() time.Time {

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/gate/readiness"
 	"github.com/rollgate/rollgate/gate/workload"
@@ -41,6 +42,7 @@ func (r *run) gate(ctx context.Context) error {
 	if held, err := r.unblock(ctx, st); held || err != nil {
 		return err
 	}
+	r.carry = analysis.NewCarry() // one revision per run: its evidence carries across steps
 	r.stage(StageStart)
 	gctx, cancel := context.WithTimeoutCause(ctx, r.s.Timeout, fmt.Errorf("%w after %s (the gate's own clock)", ErrTimeout, r.s.Timeout))
 	defer cancel()

@@ -104,8 +104,18 @@ type Options struct {
 	// Notice receives the analysis' own lines before the first interval
 	// (each sequential check's plan); warn marks one people must heed.
 	Notice func(msg string, warn bool)
-	Now    func() time.Time
+	// Carry, when set, keeps the sequential checks' evidence from one
+	// Analyze of a revision to the next (a canary's steps): one test from
+	// the first step to the end, never restarted.
+	Carry *Carry
+	Now   func() time.Time
 }
+
+// Carry holds sequential checks between analyses of the same revision.
+type Carry struct{ checks map[string]*seqCheck }
+
+// NewCarry starts an empty one.
+func NewCarry() *Carry { return &Carry{checks: map[string]*seqCheck{}} }
 
 // Analyze evaluates every check each interval until a limit is exceeded, a
 // sequential check proves a regression, or the intervals run out. An error
@@ -166,7 +176,7 @@ func prepare(s Settings, o Options, t0 time.Time) ([]evaluator, []*CheckTally, e
 			if err != nil {
 				return nil, nil, invalid(err)
 			}
-			sc, err := newSeqCheck(sp, t0, o.Unjudged)
+			sc, err := o.Carry.seqCheck(c.Name, func() (*seqCheck, error) { return newSeqCheck(sp, t0, o.Unjudged) })
 			if err != nil {
 				return nil, nil, invalid(err)
 			}
@@ -231,4 +241,19 @@ func measure(ctx context.Context, q promql.Querier, s promql.Spec, at, baselineA
 		in.Samples, in.SamplesErr = q.Query(ctx, s.SampleQuery, at)
 	}
 	return promql.Judge(s, in, at)
+}
+
+// seqCheck is the check carried from an earlier analysis, or a new one.
+func (c *Carry) seqCheck(name string, start func() (*seqCheck, error)) (*seqCheck, error) {
+	if c == nil {
+		return start()
+	}
+	if sc, ok := c.checks[name]; ok {
+		return sc, nil
+	}
+	sc, err := start()
+	if err == nil {
+		c.checks[name] = sc
+	}
+	return sc, err
 }

@@ -278,3 +278,33 @@ func TestDecideCountsNoPendingIntervalsAgainstTheLimits(t *testing.T) {
 		})
 	}
 }
+
+// A step canary analyses the same revision several times: with a Carry the
+// sequential test goes on from the first step's evidence (one test, its
+// windows anchored at the first step), never restarted.
+func TestSequentialEvidenceCarriesAcrossTheStepsOfARevision(t *testing.T) {
+	tr := trafficFor(20, 5, steady(200, 0.01), steady(800, 0.01)) // sparse: no verdict within the first step
+	carry := NewCarry()
+	step := func(from time.Time, n int) Result {
+		s := Settings{Interval: 10 * time.Second, Count: n, Limits: strict, Checks: []Check{errorRatio()}}
+		res, err := Analyze(context.Background(), s, Options{Querier: tr, Vars: seqVars, Carry: carry,
+			From: from, To: from.Add(time.Duration(n-1) * 10 * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := step(replayFrom, 3)
+	second := step(replayFrom.Add(30*time.Second), 10)
+	a, b := first.Checks[0].Measurements, second.Checks[0].Measurements
+	last := a[len(a)-1].Sequential
+	next := b[0].Sequential
+	if next.CanaryRequests <= last.CanaryRequests || next.StableRequests <= last.StableRequests {
+		t.Errorf("the second step's first counts %d/%d do not go on from the first step's %d/%d",
+			next.CanaryRequests, next.StableRequests, last.CanaryRequests, last.StableRequests)
+	}
+	whole := replay(t, trafficFor(20, 5, steady(200, 0.01), steady(800, 0.01)), 13, strict, errorRatio())
+	if got, want := b[len(b)-1].Sequential.LnPass, whole.Checks[0].Measurements[12].Sequential.LnPass; got != want {
+		t.Errorf("carried evidence %.6f, one test over both windows %.6f: want the same", got, want)
+	}
+}
