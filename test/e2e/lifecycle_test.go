@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
@@ -226,8 +227,8 @@ func TestRunAfterAHoldGatesTheNewerTemplateNeverAnOlderOne(t *testing.T) {
 
 	// Someone else pauses it (kubectl rollout pause), then v4 is applied:
 	// rollgate leaves their pause and the newest template as they are.
-	d.Spec.Paused = true
-	if _, err := cluster(t).AppsV1().Deployments(f.ns).Update(context.Background(), d, metav1.UpdateOptions{FieldManager: "kubectl-rollout"}); err != nil {
+	if _, err := cluster(t).AppsV1().Deployments(f.ns).Patch(context.Background(), "api", types.MergePatchType,
+		[]byte(`{"spec":{"paused":true}}`), metav1.PatchOptions{FieldManager: "kubectl-rollout"}); err != nil {
 		t.Fatal(err)
 	}
 	f.release(t, "v4", profile{})
