@@ -122,37 +122,10 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if checkForeign(ps, path, v, t) {
+	if checkForeign(ps, path, v, t) || checkOwn(ps, path, v, t) {
 		return
 	}
 	switch {
-	case t == levelType:
-		if b, ok := v.(bool); ok && !b {
-			return // YAML 1.1 reads an unquoted off as false
-		}
-		if _, ok := v.(string); !ok {
-			ps.add(path, "must be off, warn or fail, not %s", describe(v))
-		}
-	case t == boundsType:
-		l, isList := v.([]any)
-		if !isList {
-			l = []any{v}
-		}
-		for _, e := range l {
-			if _, ok := e.(json.Number); !ok {
-				ps.add(path, "must be a bucket bound in seconds or a list of them, not %s", describe(v))
-				return
-			}
-		}
-	case t == durationType:
-		s, ok := v.(string)
-		if !ok {
-			ps.add(path, "must be a duration like 30s or 5m, not %s", describe(v))
-			return
-		}
-		if _, err := ParseDuration(s); err != nil {
-			ps.add(path, "must be a duration like 30s or 5m, not %q", s)
-		}
 	case t.Kind() == reflect.Struct:
 		checkStruct(ps, path, v, t)
 	case t.Kind() == reflect.Map:
@@ -178,6 +151,41 @@ func checkShape(ps *Problems, path string, v any, t reflect.Type) {
 	default:
 		checkScalar(ps, path, v, t)
 	}
+}
+
+// checkOwn checks the gate file's own types (levels, bounds, durations);
+// false for any other type.
+func checkOwn(ps *Problems, path string, v any, t reflect.Type) bool {
+	switch t {
+	case levelType:
+		if b, ok := v.(bool); ok && !b {
+			return true // YAML 1.1 reads an unquoted off as false
+		}
+		if _, ok := v.(string); !ok {
+			ps.add(path, "must be off, warn or fail, not %s", describe(v))
+		}
+	case boundsType:
+		l, isList := v.([]any)
+		if !isList {
+			l = []any{v}
+		}
+		for _, e := range l {
+			if _, ok := e.(json.Number); !ok {
+				ps.add(path, "must be a bucket bound in seconds or a list of them, not %s", describe(v))
+				return true
+			}
+		}
+	case durationType:
+		s, ok := v.(string)
+		if !ok {
+			ps.add(path, "must be a duration like 30s or 5m, not %s", describe(v))
+		} else if _, err := ParseDuration(s); err != nil {
+			ps.add(path, "must be a duration like 30s or 5m, not %q", s)
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 // checkStruct checks a mapping against a struct's JSON fields.
