@@ -119,8 +119,10 @@ func Acquire(ctx context.Context, client kubernetes.Interface, t workload.Target
 		if now().After(deadline) {
 			return nil, l.held(old)
 		}
-		if err := sleep(ctx, min(time.Second, duration/10)); err != nil {
+		select {
+		case <-ctx.Done():
 			return nil, l.held(old)
+		case <-time.After(min(time.Second, duration/10)):
 		}
 	}
 }
@@ -157,16 +159,6 @@ func sameRecord(a, b resourcelock.LeaderElectionRecord) bool {
 	return a.HolderIdentity == b.HolderIdentity && a.RenewTime.Equal(&b.RenewTime) && a.LeaseDurationSeconds == b.LeaseDurationSeconds
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 func (l *Lock) held(r *resourcelock.LeaderElectionRecord) error {
 	return fmt.Errorf("%w: another gate holds lease %s: %s (since %s, renewed %s); wait for it to finish, or delete the lease if that job is gone",
