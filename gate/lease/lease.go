@@ -159,7 +159,6 @@ func sameRecord(a, b resourcelock.LeaderElectionRecord) bool {
 	return a.HolderIdentity == b.HolderIdentity && a.RenewTime.Equal(&b.RenewTime) && a.LeaseDurationSeconds == b.LeaseDurationSeconds
 }
 
-
 func (l *Lock) held(r *resourcelock.LeaderElectionRecord) error {
 	return fmt.Errorf("%w: another gate holds lease %s: %s (since %s, renewed %s); wait for it to finish, or delete the lease if that job is gone",
 		ErrHeld, l.lock.Describe(), r.HolderIdentity, r.AcquireTime.UTC().Format(time.RFC3339), r.RenewTime.UTC().Format(time.RFC3339))
