@@ -78,7 +78,7 @@ func querier(p config.Prometheus, env Env) (promql.Querier, error) {
 	secret := func(name, what string) (string, error) {
 		v, ok := env.Lookup(name)
 		if !ok {
-			return "", usagef("%s: environment variable %s is not set", what, name)
+			return "", usagef("%s: environment variable %s is not set: export %s=... in the job, or set %s to the variable that holds it", what, name, name, what)
 		}
 		return v, nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/notify"
 )
 
 // Run executes one rollgate invocation and returns its exit status.
@@ -47,7 +48,10 @@ func run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) 
 	err := a.RunContext(ctx, args)
 	code, printed := exitCodeOf(err)
 	if err != nil && !printed {
-		if msg := strings.TrimSpace(err.Error()); msg != "" {
+		// Every message leaves through the scrubber: a value of a variable
+		// that holds a secret never reaches the CI log, whatever path
+		// produced the error.
+		if msg := strings.TrimSpace(notify.ScrubString(err.Error(), secretValues(env)...)); msg != "" {
 			fmt.Fprintf(stderr, "rollgate: %s\n", msg)
 		}
 	}
@@ -84,4 +88,21 @@ func newApp(env Env, stdout, stderr io.Writer) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 	}
+}
+
+// secretValues are the values of the variables that look like they hold a
+// secret (by name: token, secret, password, key, webhook, credential), for
+// the last-resort scrub of error messages.
+func secretValues(env Env) []string {
+	var out []string
+	for name, v := range env {
+		n := strings.ToUpper(name)
+		for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "_KEY", "WEBHOOK", "CREDENTIAL", "AUTH"} {
+			if strings.Contains(n, w) && len(v) >= 6 {
+				out = append(out, v)
+				break
+			}
+		}
+	}
+	return out
 }
