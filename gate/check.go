@@ -77,7 +77,13 @@ func (e *Engine) CheckPreflight(ctx context.Context, s Settings) (*Report, error
 func (e *Engine) CheckManifest(ws []preflight.Workload, p preflight.Settings, file string) *Report {
 	first := ws[0]
 	r, _ := e.start("check", Settings{Target: workload.Target{Kind: workload.Kind(first.Kind), Name: first.Name, Namespace: first.Namespace}})
+	checked := 0
 	for _, w := range ws {
+		if w.NotChecked != "" {
+			r.event(PhasePreflight, "%s %s: not checked: %s", w.Kind, w.Name, w.NotChecked)
+			continue
+		}
+		checked++
 		fs := preflight.Evaluate(w, p)
 		r.record(w, preflight.Result{Findings: fs})
 		if failed := preflight.FailureOf(w, fs); failed != "" && r.rep.ExitCode == 0 {
@@ -85,7 +91,12 @@ func (e *Engine) CheckManifest(ws []preflight.Workload, p preflight.Settings, fi
 		}
 	}
 	if r.rep.ExitCode == 0 {
-		r.rep.Reason = fmt.Sprintf("preflight passed: %d workload(s) in %s checked, nothing deployed", len(ws), file)
+		r.rep.Reason = fmt.Sprintf("preflight passed: %d workload(s) in %s checked, nothing deployed", checked, file)
+		if n := len(ws) - checked; n > 0 {
+			// Not looked at is not passed: a person decides (exit 3).
+			r.rep.ExitCode = int(ExitHeld)
+			r.rep.Reason = fmt.Sprintf("preflight: %d workload(s) in %s checked, %d not checked (see above): include what they refer to, or check them on the cluster; nothing deployed", checked, file, n)
+		}
 		r.event(PhasePreflight, "%s", r.rep.Reason)
 	}
 	rep, _ := r.finish(nil)

@@ -42,6 +42,10 @@ type Workload struct {
 	PDBs []policyv1.PodDisruptionBudget
 	// ServiceAccount is the pod's service account; nil if unknown.
 	ServiceAccount *corev1.ServiceAccount
+	// NotChecked says why the rules cannot look at this workload's
+	// template (a workloadRef to a Deployment a manifest does not hold);
+	// such a workload is reported "not checked", never passed.
+	NotChecked string
 }
 
 // Evaluate applies every rule that is not off.

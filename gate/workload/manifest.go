@@ -109,9 +109,14 @@ func (m *manifest) add(doc []byte) error {
 func (m *manifest) workloads() ([]preflight.Workload, error) {
 	for _, u := range m.refs {
 		name, _, _ := unstructured.NestedString(u.Object, "spec", "workloadRef", "name")
+		if m.deps[name] == nil {
+			m.out = append(m.out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(),
+				NotChecked: fmt.Sprintf("its template is Deployment %q's (workloadRef), which is not in the manifest", name)})
+			continue
+		}
 		st, err := decodeRollout(u, m.deps[name])
 		if err != nil {
-			return nil, fmt.Errorf("rollout %s: its workloadRef names Deployment %q, which is not in the manifest: %w", u.GetName(), name, err)
+			return nil, fmt.Errorf("rollout %s: %w", u.GetName(), err)
 		}
 		m.out = append(m.out, preflight.Workload{Kind: string(KindRollout), Name: u.GetName(), Namespace: u.GetNamespace(), Replicas: st.Replicas, Template: st.Template})
 	}

@@ -92,7 +92,8 @@ spec:
 	if fs := preflight.Evaluate(ws[1], preflight.Settings{MutableImage: preflight.LevelFail}); len(fs) != 1 || fs[0].Rule != preflight.MutableImage {
 		t.Errorf("findings = %v; want mutableImage on the referenced template's :latest", fs)
 	}
-	if _, err := ParseManifest([]byte(manifest[:strings.Index(manifest, "---")])); err == nil || !strings.Contains(err.Error(), "not in the manifest") {
-		t.Errorf("a workloadRef to a Deployment the manifest lacks: %v, want it named", err)
+	alone, err := ParseManifest([]byte(manifest[:strings.Index(manifest, "---")]))
+	if err != nil || len(alone) != 1 || !strings.Contains(alone[0].NotChecked, `Deployment "web-template"`) {
+		t.Errorf("a workloadRef to a Deployment the manifest lacks: %+v %v, want it not checked, naming the Deployment", alone, err)
 	}
 }
