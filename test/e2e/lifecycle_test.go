@@ -323,10 +323,18 @@ func TestARollbackRacingANewerApplyChangesNothing(t *testing.T) {
 		t.Fatalf("restore: %v %v", to, err)
 	}
 	release(t, ns, "api", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/api:v3" })
+	waitFor(t, 30*time.Second, "the controller to take up v3", func() bool {
+		d := getDeployment(t, ns, "api")
+		return d.Status.ObservedGeneration >= d.Generation && d.Annotations[workload.RevisionAnnotation] == "3"
+	})
 	before := getDeployment(t, ns, "api")
 	_, err = w.Rollback(ctx, pin, to, workload.Guard{Generation: st.Generation})
 	if !errors.Is(err, workload.ErrSuperseded) || gate.CodeOf(err) != gate.ExitSuperseded {
 		t.Fatalf("rollback racing v3: %v (exit %d), want superseded (exit 6)", err, gate.CodeOf(err))
 	}
-	unchanged(t, before, getDeployment(t, ns, "api"), "a rollback that lost the race")
+	after := getDeployment(t, ns, "api")
+	unchanged(t, before, after, "a rollback that lost the race")
+	if img := after.Spec.Template.Spec.Containers[0].Image; img != "registry.local/api:v3" {
+		t.Errorf("the template is %s, want v3 untouched", img)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 )
 
 // simulate labels the pod template so a kwok Stage of hack/cluster/stages
@@ -24,9 +25,15 @@ func simulate(d *appsv1.Deployment, mode string) *appsv1.Deployment {
 // kubectl apply would, and waits until the controller has seen it.
 func release(t testing.TB, ns, name string, change func(*appsv1.Deployment)) {
 	t.Helper()
-	d := getDeployment(t, ns, name)
-	change(d)
-	if _, err := cluster(t).AppsV1().Deployments(ns).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
+	// The controller writes the status meanwhile: a conflict is read again
+	// and the change applied anew, as kubectl apply retries.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		d := getDeployment(t, ns, name)
+		change(d)
+		_, err := cluster(t).AppsV1().Deployments(ns).Update(context.Background(), d, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
 		t.Fatalf("update deployment: %v", err)
 	}
 }
