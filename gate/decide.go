@@ -81,9 +81,3 @@ func PlanFor(v Verdict, p Policy) Plan {
 	}
 	return plan
 }
-
-// Judgement is a phase's verdict with its reason, as data.
-type Judgement struct {
-	Verdict Verdict
-	Reason  string
-}

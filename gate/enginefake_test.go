@@ -280,12 +280,3 @@ func jsonOps(t *testing.T, p clienttesting.PatchAction) []map[string]any {
 	}
 	return ops
 }
-
-func hasEvent(rep *Report, phase Phase, substr string) bool {
-	for _, e := range rep.Timeline {
-		if e.Phase == phase && strings.Contains(e.Message, substr) {
-			return true
-		}
-	}
-	return false
-}

@@ -199,7 +199,12 @@ func controlledBy(st *State, all []*appsv1.ReplicaSet) []*appsv1.ReplicaSet {
 // of a workload's fields it set last.
 const FieldManager = "rollgate"
 
-// pausedBy reports whether manager last set spec.paused (managedFields).
+// pausedBy reports whether manager last set spec.paused: the managedFields
+// entry whose fieldsV1 holds f:spec.f:paused (an Update moves a field's
+// ownership to its writer; an apply that leaves the field out keeps it
+// where it was). The e2e TestRunAfterAHoldGatesTheNewerTemplateNeverAnOlderOne
+// proves both: rollgate's hold is found after a kubectl-style apply, a
+// kubectl-rollout pause is not rollgate's.
 func pausedBy(d *appsv1.Deployment, manager string) bool {
 	owner := ""
 	for _, m := range d.ManagedFields {

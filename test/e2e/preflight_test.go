@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -96,7 +95,7 @@ func TestPreflightLatestFailsByDefaultAndChangesNothing(t *testing.T) {
 	before := getDeployment(t, ns, "api")
 
 	r := rollgate(t, env.kubeconfig, "check", "deployment/api", "-n", ns)
-	r.expect(t, 1, "fail mutableImage: container app image registry.local/api:latest", fmt.Sprintf("preflight: Deployment api"))
+	r.expect(t, 1, "fail mutableImage: container app image registry.local/api:latest", "preflight: Deployment api")
 	after := getDeployment(t, ns, "api")
 	if after.ResourceVersion != before.ResourceVersion {
 		t.Errorf("the deployment changed (resourceVersion %s -> %s)", before.ResourceVersion, after.ResourceVersion)
