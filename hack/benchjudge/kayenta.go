@@ -19,12 +19,23 @@ import (
 // when each side is constant Kayenta adds Gaussian noise of sd
 // value*1e-5 to break the ties. Samples are the per-interval error ratios
 // since the canary started (intervals without requests are dropped, its
-// NaN strategy "remove"), judged once when the analysis ends, as a
-// Spinnaker canary stage whose interval is its lifetime does. Judging it
-// after every interval instead is degenerate, not merely peeked: with one
-// ratio per side the interval collapses to [x-y, x-y] and the classifier
-// says High whenever the canary's first ratio is the larger one (about
-// half of all A/A canaries).
+// NaN strategy "remove").
+//
+// How often it is judged follows Spinnaker's canary stage
+// (spinnaker/orca orca-kayenta RunCanaryIntervalsStage.kt and
+// MonitorKayentaCanaryTask.kt): the lifetime is cut into
+// lifetime/canaryAnalysisInterval judgments, each over the window from
+// the canary's start to the end of that interval (lookback 0), and a
+// score at or below the marginal threshold ends the stage TERMINAL at
+// once. With one metric the score is 0 when the metric is High, so the
+// canary fails at the first High judgment. every is the analysis
+// interval in gate intervals (one metric point per gate interval);
+// every 0 is a stage whose analysis interval is its lifetime, judged
+// once at the end. Judging after every single point is degenerate, not
+// merely peeked: with one ratio per side the interval collapses to
+// [x-y, x-y] and the classifier says High whenever the canary's first
+// ratio is the larger one (about half of all A/A canaries), so the
+// benchmark's continuous-monitoring row uses 5.
 const (
 	kayentaConfidence = 0.98
 	kayentaTolerance  = 0.25
@@ -33,11 +44,12 @@ const (
 
 type kayenta struct {
 	r                    *rand.Rand
+	every, seen          int
 	canary, stable       []float64 // sorted error ratios
 	canarySum, stableSum float64
 }
 
-func newKayenta(r *rand.Rand) *kayenta { return &kayenta{r: r} }
+func newKayenta(r *rand.Rand, every int) *kayenta { return &kayenta{r: r, every: every} }
 
 func (k *kayenta) observe(iv sequential.Interval) outcome {
 	if iv.CanaryRequests > 0 {
@@ -46,11 +58,18 @@ func (k *kayenta) observe(iv sequential.Interval) outcome {
 	if iv.StableRequests > 0 {
 		k.stable, k.stableSum = insertSorted(k.stable, float64(iv.StableEvents)/float64(iv.StableRequests)), k.stableSum+float64(iv.StableEvents)/float64(iv.StableRequests)
 	}
+	k.seen++
+	if k.every > 0 && k.seen%k.every == 0 && k.high() {
+		return failed
+	}
 	return pending
 }
 
+// end is the stage's verdict when the analysis ends. A stage judged at
+// intervals has already judged its last whole interval in observe, and
+// Spinnaker never judges a remainder shorter than an interval.
 func (k *kayenta) end() outcome {
-	if k.high() {
+	if k.every == 0 && k.high() {
 		return failed
 	}
 	return passed

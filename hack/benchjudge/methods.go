@@ -42,7 +42,8 @@ func methods(dispersions ...float64) []method {
 	return append(ms,
 		method{"z-test peeked", func(*rand.Rand) judge { return &zTest{peek: true} }},
 		method{"z-test at end", func(*rand.Rand) judge { return &zTest{} }},
-		method{"Kayenta MW at end", func(r *rand.Rand) judge { return newKayenta(r) }},
+		method{"Kayenta MW every 5", func(r *rand.Rand) judge { return newKayenta(r, 5) }},
+		method{"Kayenta MW at end", func(r *rand.Rand) judge { return newKayenta(r, 0) }},
 		method{"static 1 %", func(*rand.Rand) judge { return &static{} }},
 	)
 }
