@@ -45,6 +45,9 @@ type run struct {
 	// carry keeps sequential checks' evidence across the analyses of the
 	// revision under gate (canary steps): one test, never restarted.
 	carry *analysis.Carry
+	// rel is the release this run is target idx of; nil for one target.
+	rel *coordinator
+	idx int
 }
 
 func (e *Engine) now() time.Time {

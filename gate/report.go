@@ -40,6 +40,10 @@ type Report struct {
 	// pods its analysis saw, and its verdict.
 	Canary []StepReport  `json:"canarySteps,omitempty"`
 	Action *ActionResult `json:"action,omitempty"`
+	// ReleaseCause, in a release, is the other target's outcome that the
+	// release policy made this target's decision follow (an atomic
+	// release rolled back with a failed sibling); "" when its own stands.
+	ReleaseCause string `json:"releaseCause,omitempty"`
 	// Warnings are troubles that did not change the decision, such as a
 	// Slack message that could not be sent.
 	Warnings []string `json:"warnings,omitempty"`

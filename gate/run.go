@@ -32,14 +32,28 @@ func (r *run) gate(ctx context.Context) error {
 		return err
 	}
 	if done, err := r.alreadyDone(ctx, st); done || err != nil {
+		if done && r.rel != nil {
+			r.rel.ended(r.idx, targetOutcome{done: true, verdict: VerdictPassed})
+		}
 		return err
 	}
+	if r.rel != nil {
+		if err := r.rel.turn(ctx, r.idx); err != nil {
+			return err
+		}
+	}
 	release, err := r.acquire(ctx, st.Generation)
+	if r.rel != nil {
+		r.rel.pastLock(r.idx) // the next target's turn for its Lease
+	}
 	if err != nil {
 		return err
 	}
 	defer release()
 	if held, err := r.unblock(ctx, st); held || err != nil {
+		if held && r.rel != nil {
+			r.rel.ended(r.idx, targetOutcome{verdict: VerdictWaiting})
+		}
 		return err
 	}
 	r.carry = analysis.NewCarry() // one revision per run: its evidence carries across steps
@@ -50,7 +64,19 @@ func (r *run) gate(ctx context.Context) error {
 	if len(r.s.Canary) > 0 {
 		judge = r.canary
 	}
-	v, why, err := judge(gctx, ctx)
+	jctx := gctx
+	if r.rel != nil {
+		var jcancel context.CancelCauseFunc
+		jctx, jcancel = context.WithCancelCause(gctx)
+		defer jcancel(nil)
+		r.rel.judging(r.idx, jcancel)
+	}
+	v, why, err := judge(jctx, ctx)
+	if r.rel != nil {
+		var cause string
+		v, why, cause, err = r.rel.decide(jctx, r.idx, r.pin != nil, v, why, err)
+		r.rep.ReleaseCause = cause
+	}
 	if err != nil {
 		return err
 	}

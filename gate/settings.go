@@ -47,6 +47,9 @@ type Policy struct {
 	OnFailure      workload.Action `json:"onFailure"`
 	OnInconclusive workload.Action `json:"onInconclusive"`
 	OnCancel       workload.Action `json:"onCancel"`
+	// Release is what one target's failure does to the others when a run
+	// gates several (RunRelease); atomic when unset.
+	Release ReleasePolicy `json:"release,omitempty"`
 }
 
 // Default fills the policy's unset actions: promote on success, roll back
@@ -60,5 +63,8 @@ func (p *Policy) Default() {
 		if *f.dst == "" {
 			*f.dst = f.v
 		}
+	}
+	if p.Release == "" {
+		p.Release = ReleaseAtomic
 	}
 }

@@ -22,6 +22,9 @@ import (
 type Cluster struct {
 	Client  kubernetes.Interface
 	Dynamic dynamic.Interface
+	// Watches, when set, are the namespace-wide informers the gates of a
+	// release share; nil: each watch lists and watches its own objects.
+	Watches *Watches
 }
 
 // ListWatch builds a ListWatch restricted by a field selector.

@@ -30,6 +30,9 @@ type Config struct {
 	APIVersion string     `json:"apiVersion"`
 	Kind       string     `json:"kind"`
 	Target     TargetSpec `json:"target"`
+	// Targets gate several workloads in one run (a release), each with the
+	// file's settings and its own overrides; exclusive with Target.
+	Targets []TargetEntry `json:"targets"`
 	// Timeout is the gate's own wall clock for the whole run.
 	Timeout   Duration           `json:"timeout"`
 	Readiness Readiness          `json:"readiness"`
@@ -49,6 +52,21 @@ type TargetSpec struct {
 	Kind      string `json:"kind"`
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
+}
+
+// TargetEntry is one workload of a release, with what it overrides: the
+// checks (all of them, when given) and single policy actions.
+type TargetEntry struct {
+	Kind      string        `json:"kind"`
+	Name      string        `json:"name"`
+	Namespace string        `json:"namespace"`
+	Analysis  *TargetChecks `json:"analysis"`
+	Policy    *gate.Policy  `json:"policy"`
+}
+
+// TargetChecks replaces analysis.checks for one target.
+type TargetChecks struct {
+	Checks []analysis.Check `json:"checks"`
 }
 
 // Readiness tunes the readiness phase.

@@ -47,7 +47,7 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 			header + "readiness: {progressTimeout: 1m, maxRestart: 2}\n",
 			[]string{"readiness.maxRestart: unknown field (known: grace, maxRestarts, progressTimeout, unschedulableGrace)"}},
 		{"an unknown top-level field is an error too",
-			header + "targets: {name: api}\n", []string{"targets: unknown field"}},
+			header + "target_s: {name: api}\n", []string{"target_s: unknown field"}},
 		{"a bad duration names the field and the value",
 			header + "timeout: 15 minutes\n", []string{`timeout: must be a duration like 30s or 5m, not "15 minutes"`}},
 		{"a number where a duration belongs is refused",

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/gate/workload"
@@ -28,6 +29,7 @@ func (c *Config) Validate() Problems {
 		ps.add("kind", "must be %s, not %q", Kind, c.Kind)
 	}
 	c.validateTarget(&ps)
+	c.validateTargets(&ps)
 	positive(&ps, "timeout", c.Timeout)
 	positive(&ps, "readiness.progressTimeout", c.Readiness.ProgressTimeout)
 	nonNegative(&ps, "readiness.grace", c.Readiness.Grace)
@@ -270,6 +272,9 @@ func (c *Config) validatePolicy(ps *Problems) {
 		if !slices.Contains(r.allowed, r.v) {
 			ps.add("policy."+r.field, "must be one of %s, not %q", joinActions(r.allowed), r.v)
 		}
+	}
+	if p.Release != gate.ReleaseAtomic && p.Release != gate.ReleaseIndependent {
+		ps.add("policy.release", "must be atomic (one target failing rolls back the release) or independent, not %q", p.Release)
 	}
 }
 

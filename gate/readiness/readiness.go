@@ -107,14 +107,32 @@ func Watch(ctx context.Context, c cluster.Cluster, w workload.Workload, s Settin
 		changed: make(chan struct{}, 1), fatal: make(chan error, 1), graces: map[string]*grace{}, reported: map[string]bool{}}
 	rw.pinned = pin != nil
 	objInf, startObj := w.Informer()
-	bySel := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithNamespace(w.Target().Namespace),
+	ns := w.Target().Namespace
+	if c.Watches != nil {
+		// A release: the namespace's shared informers, already started.
+		set := informerSet{
+			{objInf, w.Resource(), &rw.objs},
+			{c.Watches.Typed(ns, replicaSets), "replicasets.apps", &rw.rss},
+			{c.Watches.Typed(ns, pods), "pods", &rw.pods},
+		}
+		return rw.run(ctx, set, func(<-chan struct{}) {})
+	}
+	bySel := informers.NewSharedInformerFactoryWithOptions(c.Client, 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = st.Selector.String() }))
 	set := informerSet{
 		{objInf, w.Resource(), &rw.objs},
-		{bySel.Apps().V1().ReplicaSets().Informer(), "replicasets.apps", &rw.rss},
-		{bySel.Core().V1().Pods().Informer(), "pods", &rw.pods},
+		{replicaSets(bySel), "replicasets.apps", &rw.rss},
+		{pods(bySel), "pods", &rw.pods},
 	}
 	return rw.run(ctx, set, func(stop <-chan struct{}) { startObj(stop); bySel.Start(stop) })
+}
+
+func replicaSets(f informers.SharedInformerFactory) cache.SharedIndexInformer {
+	return f.Apps().V1().ReplicaSets().Informer()
+}
+
+func pods(f informers.SharedInformerFactory) cache.SharedIndexInformer {
+	return f.Core().V1().Pods().Informer()
 }
 
 // informerSet is the informers of one watch and where their caches go.
@@ -139,20 +157,30 @@ func (w *watch) run(ctx context.Context, set informerSet, start func(stop <-chan
 	synced := make([]cache.InformerSynced, 0, len(set))
 	for _, x := range set {
 		*x.dst = x.inf.GetIndexer()
-		if _, err := x.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		reg, err := x.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc: poke, UpdateFunc: func(_, o any) { poke(o) }, DeleteFunc: poke,
-		}); err != nil {
+		})
+		if err != nil {
 			return Result{}, err
 		}
+		// A shared informer outlives this watch: take the handler off.
+		defer func() { _ = x.inf.RemoveEventHandler(reg) }()
 		resource, ns := x.resource, w.w.Target().Namespace
-		_ = x.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-			if apierrors.IsForbidden(err) {
-				select {
-				case w.fatal <- cluster.Error(err, "list/watch", resource, ns, ""):
-				default:
-				}
+		forbidden := func(err error) {
+			select {
+			case w.fatal <- cluster.Error(err, "list/watch", resource, ns, ""):
+			default:
 			}
-		})
+		}
+		if w.c.Watches != nil {
+			defer w.c.Watches.OnForbidden(x.inf, forbidden)()
+		} else {
+			_ = x.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+				if apierrors.IsForbidden(err) {
+					forbidden(err)
+				}
+			})
+		}
 		synced = append(synced, x.inf.HasSynced)
 	}
 	start(ctx.Done())

@@ -37,6 +37,11 @@ func (k *deployment) Get(ctx context.Context) (*State, error) {
 }
 
 func (k *deployment) Informer() (cache.SharedIndexInformer, func(<-chan struct{})) {
+	if k.c.Watches != nil {
+		return k.c.Watches.Typed(k.t.Namespace, func(f informers.SharedInformerFactory) cache.SharedIndexInformer {
+			return f.Apps().V1().Deployments().Informer()
+		}), func(<-chan struct{}) {}
+	}
 	f := informers.NewSharedInformerFactoryWithOptions(k.c.Client, 0, informers.WithNamespace(k.t.Namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", k.t.Name).String()

@@ -102,6 +102,9 @@ func (k *rollout) readRef(ctx context.Context, ref map[string]any) error {
 }
 
 func (k *rollout) Informer() (cache.SharedIndexInformer, func(<-chan struct{})) {
+	if k.c.Watches != nil {
+		return k.c.Watches.Dynamic(k.t.Namespace, RolloutGVR), func(<-chan struct{}) {}
+	}
 	f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(k.c.Dynamic, 0, k.t.Namespace, func(o *metav1.ListOptions) {
 		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", k.t.Name).String()
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/cache"
 )
@@ -19,8 +20,8 @@ func WatchSuperseded(ctx context.Context, w Workload, pin *Pin) error {
 	found := make(chan string, 1)
 	check := func(obj any) {
 		o, ok := obj.(runtime.Object)
-		if !ok {
-			return
+		if m, err := meta.Accessor(obj); !ok || err != nil || m.GetName() != w.Target().Name {
+			return // a shared informer sees the namespace's other workloads too
 		}
 		if st, err := w.Decode(o); err == nil {
 			if newer := w.SupersededBy(st, pin); newer != "" {
@@ -31,9 +32,11 @@ func WatchSuperseded(ctx context.Context, w Workload, pin *Pin) error {
 			}
 		}
 	}
-	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: check, UpdateFunc: func(_, o any) { check(o) }}); err != nil {
+	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: check, UpdateFunc: func(_, o any) { check(o) }})
+	if err != nil {
 		return err
 	}
+	defer func() { _ = inf.RemoveEventHandler(reg) }() // the informer may be shared and outlive this watch
 	start(ctx.Done())
 	select {
 	case <-ctx.Done():

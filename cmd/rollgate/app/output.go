@@ -208,7 +208,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func writeReportFile(path string, rep *gate.Report) error {
+func writeReportFile(path string, rep any) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)

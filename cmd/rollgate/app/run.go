@@ -15,14 +15,19 @@ func runCommand(env Env) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "preflight, watch readiness, analyze metrics, then promote, hold or roll back by policy",
-		ArgsUsage: "TARGET",
+		ArgsUsage: "TARGET [TARGET...]",
 		UsageText: "rollgate run deployment/api -n shop -f rollgate.yaml\n" +
 			"rollgate run rollout/api -n shop -f rollgate.yaml --dry-run   # decide and report, change nothing\n" +
+			"rollgate run deployment/api deployment/worker -n shop   # a release: gated together, one report\n" +
+			"rollgate run -l app.kubernetes.io/part-of=shop -n shop   # every labelled Deployment and Rollout\n" +
 			"Exits 0 promoted, 1 rolled back (failed), 2 bad input, 3 held, 4 runtime error, 5 cancelled, 6 superseded.",
 		Flags: append(append(globalFlags(),
 			&cli.StringFlag{Name: "prometheus-url", Usage: withEnv("Prometheus base URL (overrides analysis.prometheus.url)", "prometheus-url")}),
-			slackFlags()...),
+			append(slackFlags(), releaseFlags()...)...),
 		Action: action(func(c *cli.Context) error {
+			if isRelease(c, env) {
+				return runRelease(c, env)
+			}
 			o, cfg, target, err := prepare(c, env, prometheusURL(c, env), slackOptions(c, env))
 			if err != nil {
 				return err

@@ -1,0 +1,268 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/promql"
+)
+
+// releaseFlags pick the workloads of a release (`run` only).
+func releaseFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "selector", Aliases: []string{"l"}, Usage: withEnv("gate every Deployment and Rollout whose labels match, e.g. app.kubernetes.io/part-of=shop (like kubectl -l)", "selector")},
+		&cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, Usage: withEnv("with --selector: look in every namespace, not only -n's", "all-namespaces")},
+	}
+}
+
+// isRelease says whether `run` gates a release (several workloads, one
+// report) rather than one workload: several TARGETs, a selector, or a
+// gate file with targets and no TARGET.
+func isRelease(c *cli.Context, env Env) bool {
+	if c.NArg() > 1 {
+		return true
+	}
+	if _, _, ok := settingFrom(c, env, "selector"); ok {
+		return true
+	}
+	return c.NArg() == 0 && c.IsSet("config") && fileHasTargets(c.String("config"))
+}
+
+// fileHasTargets peeks at the gate file; a file that does not load is
+// reported by the normal path.
+func fileHasTargets(path string) bool {
+	if path == "" || path == "-" {
+		return false
+	}
+	cfg, err := config.LoadFile(path)
+	return err == nil && len(cfg.Targets) > 0
+}
+
+// runRelease is `rollgate run` on a release: every workload gated
+// concurrently by one engine, one report.
+func runRelease(c *cli.Context, env Env) error {
+	o, err := readOptions(c, env)
+	if err != nil {
+		return err
+	}
+	for _, f := range []func(*Options) error{prometheusURL(c, env), slackOptions(c, env)} {
+		if err := f(&o); err != nil {
+			return err
+		}
+	}
+	selector, selSrc, bySelector := settingFrom(c, env, "selector")
+	all, err := boolSetting(c, env, "all-namespaces")
+	if err != nil {
+		return err
+	}
+	if all && !bySelector {
+		return usagef("--all-namespaces needs --selector (-l): it says where to look for the labelled workloads")
+	}
+	var sel labels.Selector
+	if bySelector {
+		if c.NArg() > 0 {
+			return usagef("give TARGETs or %s, not both", selSrc)
+		}
+		if sel, err = labels.Parse(selector); err != nil || sel.Empty() {
+			return usagef("%s %q: want a label selector like app.kubernetes.io/part-of=shop or 'tier in (web,api)'", selSrc, selector)
+		}
+	}
+	cfg, err := resolveConfig(o, "")
+	if err != nil {
+		return err
+	}
+	var q promql.Querier
+	if len(cfg.Analysis.Checks) > 0 || slices.ContainsFunc(cfg.Targets, func(e config.TargetEntry) bool { return e.Analysis != nil && len(e.Analysis.Checks) > 0 }) {
+		if q, err = querier(cfg.Analysis.Prometheus, env); err != nil {
+			return err
+		}
+	}
+	k, err := connect(o, env)
+	if err != nil {
+		return err
+	}
+	ns := k.namespaceFor(workload.Target{Namespace: cfg.Target.Namespace})
+	targets, cfgs, err := releaseTargets(c, cfg, ns)
+	if err != nil {
+		return err
+	}
+	if bySelector {
+		if targets, err = selectTargets(c.Context, k, ns, all, sel); err != nil {
+			return err
+		}
+		if len(targets) == 0 {
+			where := "namespace " + ns
+			if all {
+				where = "any namespace"
+			}
+			return usagef("no Deployment or Rollout in %s matches %s %q: check the labels (kubectl get deploy,rollouts -l %q)", where, selSrc, selector, selector)
+		}
+		cfgs = nil
+	}
+	rel := gate.Release{Policy: cfg.Policy.Release}
+	rr := newReleaseReporter(o, c.App.Writer, c.App.ErrWriter)
+	for i, t := range targets {
+		tc := cfg
+		if cfgs != nil {
+			tc = cfgs[i]
+		}
+		s := tc.Settings(t)
+		s.DryRun, s.Holder, s.Context, s.KubeContext = o.DryRun, holderIdentity(env), o.Context, k.Context
+		rel.Targets = append(rel.Targets, s)
+		rr.width = max(rr.width, len(t.String()))
+	}
+	rel.Observe = rr.observer
+	e := &gate.Engine{Cluster: k.Cluster, Querier: q}
+	rep, err := e.RunRelease(c.Context, rel)
+	if err != nil {
+		return err
+	}
+	return rr.finish(rep)
+}
+
+// releaseTargets are the TARGETs given, else the file's targets list;
+// cfgs are the per-target configs of that list (nil: the file's for all).
+func releaseTargets(c *cli.Context, cfg *config.Config, ns string) ([]workload.Target, []*config.Config, error) {
+	if c.NArg() > 0 {
+		var ts []workload.Target
+		for _, a := range c.Args().Slice() {
+			t, err := workload.ParseTarget(a)
+			if err != nil {
+				return nil, nil, usagef("%v", err)
+			}
+			t.Namespace = ns
+			ts = append(ts, t)
+		}
+		return ts, nil, nil
+	}
+	ts, cs, err := cfg.Release(ns)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	return ts, cs, nil
+}
+
+// selectTargets lists the Deployments and Rollouts a selector matches.
+// A cluster without the Rollout CRD has no Rollouts.
+func selectTargets(ctx context.Context, k *conn, ns string, all bool, sel labels.Selector) ([]workload.Target, error) {
+	if all {
+		ns = metav1.NamespaceAll
+	}
+	opts := metav1.ListOptions{LabelSelector: sel.String()}
+	ds, err := k.Client.AppsV1().Deployments(ns).List(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list deployments.apps -l %s: %w", sel, err)
+	}
+	var out []workload.Target
+	for _, d := range ds.Items {
+		out = append(out, workload.Target{Kind: workload.KindDeployment, Name: d.Name, Namespace: d.Namespace})
+	}
+	ros, err := k.Dynamic.Resource(workload.RolloutGVR).Namespace(ns).List(ctx, opts)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return nil, fmt.Errorf("list rollouts.argoproj.io -l %s: %w", sel, err)
+	default:
+		for _, r := range ros.Items {
+			out = append(out, workload.Target{Kind: workload.KindRollout, Name: r.GetName(), Namespace: r.GetNamespace()})
+		}
+	}
+	return out, nil
+}
+
+// releaseReporter prints a release as it happens, a line per event with
+// its target named, and renders the release report at the end.
+type releaseReporter struct {
+	opts   Options
+	stdout io.Writer
+	mu     sync.Mutex
+	log    io.Writer
+	width  int
+}
+
+func newReleaseReporter(o Options, stdout, stderr io.Writer) *releaseReporter {
+	r := &releaseReporter{opts: o, stdout: stdout, log: stdout}
+	if o.Output == OutputJSON {
+		r.log = stderr
+	}
+	return r
+}
+
+func (r *releaseReporter) observer(t workload.Target) gate.Observer {
+	return &targetObserver{r: r, name: t.String()}
+}
+
+func (r *releaseReporter) printf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.log, format, args...)
+}
+
+// finish renders the release: a verdict line per target and one for the
+// release, or the JSON document; the report file.
+func (r *releaseReporter) finish(rep *gate.ReleaseReport) error {
+	if r.opts.Output == OutputText {
+		for _, t := range rep.Targets {
+			fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, t.Target, t.Decision, t.ExitCode, verdictText(t))
+		}
+		fmt.Fprintf(r.stdout, "verdict: release %s (exit %d) — %s\n", rep.Decision, rep.ExitCode, rep.Reason)
+	} else if err := writeJSON(r.stdout, rep); err != nil && rep.ExitCode == 0 {
+		return fmt.Errorf("write report to stdout: %w", err)
+	}
+	if r.opts.Report != "" {
+		if err := writeReportFile(r.opts.Report, rep); err != nil && rep.ExitCode == 0 {
+			return err
+		}
+	}
+	if rep.ExitCode != 0 {
+		return &exitStatus{code: gate.ExitCode(rep.ExitCode), reason: rep.Reason, printed: r.opts.Output == OutputText}
+	}
+	return nil
+}
+
+// targetObserver is one target's view of the release reporter.
+type targetObserver struct {
+	r    *releaseReporter
+	name string
+}
+
+func (o *targetObserver) Event(e gate.Event) {
+	o.r.printf("%s %-*s %-9s %s\n", e.At.Format("15:04:05"), o.r.width, o.name, e.Phase, e.Message)
+}
+
+func (o *targetObserver) Diagnosis(ds []readiness.PodDiagnosis) {
+	var b strings.Builder
+	for _, d := range ds {
+		fmt.Fprintf(&b, "diagnosis %s %s\n", o.name, d.Object)
+		for _, p := range d.Problems {
+			fmt.Fprintf(&b, "  problem: %s\n", p)
+		}
+		for _, e := range d.Events {
+			fmt.Fprintf(&b, "  event:   %s\n", e)
+		}
+		for _, l := range d.Logs {
+			fmt.Fprintf(&b, "  log:     %s\n", l)
+		}
+	}
+	if b.Len() > 0 {
+		o.r.printf("%s", b.String())
+	}
+}
+
+func (o *targetObserver) Snapshot(readiness.Snapshot)      {}
+func (o *targetObserver) Measured(promql.Measurement, int) {}
+func (o *targetObserver) Stage(gate.Stage, *gate.Report)   {}
