@@ -36,8 +36,10 @@ func isRelease(c *cli.Context, env Env) bool {
 	if c.NArg() > 1 {
 		return true
 	}
-	if _, _, ok := settingFrom(c, env, "selector"); ok {
-		return true
+	for _, flag := range []string{"selector", "all-namespaces"} {
+		if _, _, ok := settingFrom(c, env, flag); ok {
+			return true
+		}
 	}
 	return c.NArg() == 0 && c.IsSet("config") && fileHasTargets(c.String("config"))
 }
@@ -81,6 +83,10 @@ func runRelease(c *cli.Context, env Env) error {
 			return usagef("%s %q: want a label selector like app.kubernetes.io/part-of=shop or 'tier in (web,api)'", selSrc, selector)
 		}
 	}
+	args, err := parseTargets(c.Args().Slice())
+	if err != nil {
+		return err
+	}
 	cfg, err := resolveConfig(o, "")
 	if err != nil {
 		return err
@@ -96,11 +102,13 @@ func runRelease(c *cli.Context, env Env) error {
 		return err
 	}
 	ns := k.namespaceFor(workload.Target{Namespace: cfg.Target.Namespace})
-	targets, cfgs, err := releaseTargets(c, cfg, ns)
-	if err != nil {
-		return err
-	}
-	if bySelector {
+	var targets []workload.Target
+	var cfgs []*config.Config
+	if !bySelector {
+		if targets, cfgs, err = releaseTargets(args, cfg, ns); err != nil {
+			return err
+		}
+	} else {
 		if targets, err = selectTargets(c.Context, k, ns, all, sel); err != nil {
 			return err
 		}
@@ -111,7 +119,6 @@ func runRelease(c *cli.Context, env Env) error {
 			}
 			return usagef("no Deployment or Rollout in %s matches %s %q: check the labels (kubectl get deploy,rollouts -l %q)", where, selSrc, selector, selector)
 		}
-		cfgs = nil
 	}
 	rel := gate.Release{Policy: cfg.Policy.Release}
 	rr := newReleaseReporter(o, c.App.Writer, c.App.ErrWriter)
@@ -134,24 +141,35 @@ func runRelease(c *cli.Context, env Env) error {
 	return rr.finish(rep)
 }
 
+// parseTargets reads the TARGET arguments; their namespace is set once
+// the kubeconfig's is known.
+func parseTargets(args []string) ([]workload.Target, error) {
+	var ts []workload.Target
+	for _, a := range args {
+		t, err := workload.ParseTarget(a)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		ts = append(ts, t)
+	}
+	return ts, nil
+}
+
 // releaseTargets are the TARGETs given, else the file's targets list;
 // cfgs are the per-target configs of that list (nil: the file's for all).
-func releaseTargets(c *cli.Context, cfg *config.Config, ns string) ([]workload.Target, []*config.Config, error) {
-	if c.NArg() > 0 {
-		var ts []workload.Target
-		for _, a := range c.Args().Slice() {
-			t, err := workload.ParseTarget(a)
-			if err != nil {
-				return nil, nil, usagef("%v", err)
-			}
-			t.Namespace = ns
-			ts = append(ts, t)
+func releaseTargets(args []workload.Target, cfg *config.Config, ns string) ([]workload.Target, []*config.Config, error) {
+	if len(args) > 0 {
+		for i := range args {
+			args[i].Namespace = ns
 		}
-		return ts, nil, nil
+		return args, nil, nil
 	}
 	ts, cs, err := cfg.Release(ns)
 	if err != nil {
 		return nil, nil, usagef("%v", err)
+	}
+	if len(ts) == 0 {
+		return nil, nil, usagef("no target: pass TARGETs (e.g. deployment/api deployment/worker), --selector, or set targets in the gate file")
 	}
 	return ts, cs, nil
 }
