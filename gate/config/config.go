@@ -226,17 +226,26 @@ func (c *Config) Default() {
 	setInt(&a.FailureLimit, 0)
 	setInt(&a.InconclusiveLimit, 0)
 	setInt(&a.ConsecutiveErrorLimit, 4)
-	for i := range a.Checks {
-		ch := &a.Checks[i]
+	defaultChecks(a.Checks)
+	for _, e := range c.Targets {
+		if e.Analysis != nil {
+			defaultChecks(e.Analysis.Checks)
+		}
+	}
+	c.Policy.Default()
+	if s := c.Notify.Slack; s != nil {
+		setDur(&s.UpdateInterval, 10*time.Second)
+	}
+}
+
+func defaultChecks(checks []analysis.Check) {
+	for i := range checks {
+		ch := &checks[i]
 		if ch.IsSequential() {
 			continue // its parameters default in Check.Params; noData and series are not its
 		}
 		setStr(&ch.NoData, analysis.NoDataInconclusive)
 		setStr(&ch.Series, analysis.SeriesSingle)
-	}
-	c.Policy.Default()
-	if s := c.Notify.Slack; s != nil {
-		setDur(&s.UpdateInterval, 10*time.Second)
 	}
 }
 

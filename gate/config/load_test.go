@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/gate/preflight"
 	"github.com/rollgate/rollgate/gate/workload"
 )
@@ -121,6 +122,21 @@ func TestParseAndValidateReportEveryProblemWithItsPath(t *testing.T) {
 			header + "canary:\n  steps:\n  - {analysis: 2m}\n", []string{"canary.steps[0]: needs replicas or percent"}},
 		{"canary steps on an Argo Rollout",
 			header + "target: {kind: Rollout, name: web}\ncanary:\n  steps:\n  - {replicas: 1}\n", []string{"canary: applies to plain Deployments only: an Argo Rollout has its own steps"}},
+		{"target and targets together",
+			header + "target: {name: api}\ntargets:\n- {name: web}\n", []string{"targets: set target (one workload) or targets (a release), not both"}},
+		{"a target of the list without a name",
+			header + "targets:\n- {name: api}\n- {kind: rollout}\n", []string{"targets[1].name: is required"}},
+		{"the same workload twice in the list",
+			header + "targets:\n- {name: api}\n- {kind: deployment, name: api}\n", []string{"targets[1]: names the same workload as targets[0]"}},
+		{"a per-target check is validated under its own path",
+			header + promOK + "    - {name: a, query: up, max: 1}\ntargets:\n- name: api\n  analysis:\n    checks:\n    - {name: b, query: 'sum(up', max: 1}\n",
+			[]string{"targets[0].analysis.checks[0].query: PromQL:"}},
+		{"a per-target policy action that does not exist",
+			header + "targets:\n- {name: api, policy: {onFailure: explode}}\n", []string{`targets[0].policy.onFailure: must be one of rollback, hold, none, not "explode"`}},
+		{"the release policy is the file's, not a target's",
+			header + "targets:\n- {name: api, policy: {release: independent}}\n", []string{"targets[0].policy.release: is the whole release's"}},
+		{"an unknown release policy",
+			header + "policy: {release: sometimes}\n", []string{`policy.release: must be atomic (one target failing rolls back the release) or independent, not "sometimes"`}},
 		{"not YAML at all",
 			"a: [b\n", []string{"not valid YAML"}},
 		{"an empty file",
@@ -305,4 +321,37 @@ func TestValidateProblemsCarryTheirLine(t *testing.T) {
 		}
 	}
 	t.Errorf("problems %+v; want analysis.failureLimit at line 4", c.Validate())
+}
+
+func TestTargetsListGivesEachTargetItsOverrides(t *testing.T) {
+	cfg, err := Parse([]byte(header + promOK + "    - {name: errors, query: up, max: 1}\n" +
+		"policy: {onFailure: hold}\n" +
+		"targets:\n- {name: api}\n- name: worker\n  namespace: jobs\n  policy: {onFailure: rollback}\n" +
+		"  analysis:\n    checks:\n    - {name: queue, query: 'queue_depth', max: 100}\n- {kind: rollout, name: web}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Default()
+	if ps := cfg.Validate(); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	ts, cs, err := cfg.Release("shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 3 || ts[0].String() != "deployment/api" || ts[0].Namespace != "shop" || ts[1].Namespace != "jobs" || ts[2].String() != "rollout/web" {
+		t.Fatalf("targets = %+v", ts)
+	}
+	for i, want := range []struct {
+		check     string
+		onFailure string
+	}{{"errors", "hold"}, {"queue", "rollback"}, {"errors", "hold"}} {
+		s := cs[i].Settings(ts[i])
+		if len(s.Analysis.Checks) != 1 || s.Analysis.Checks[0].Name != want.check || string(s.Policy.OnFailure) != want.onFailure {
+			t.Errorf("%s: checks %v, onFailure %s; want %s, %s", ts[i], s.Analysis.Checks, s.Policy.OnFailure, want.check, want.onFailure)
+		}
+		if s.Policy.Release != gate.ReleaseAtomic {
+			t.Errorf("%s: release policy %q, want the default atomic", ts[i], s.Policy.Release)
+		}
+	}
 }
