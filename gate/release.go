@@ -12,6 +12,7 @@ import (
 
 	"github.com/rollgate/rollgate/gate/cluster"
 	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/promql"
 )
 
 // ReleasePolicy says what one target's failure does to the other targets
@@ -101,6 +102,9 @@ func (e *Engine) RunRelease(ctx context.Context, rel Release) (*ReleaseReport, e
 	defer stop()
 	shared := *e
 	shared.Cluster.Watches = cluster.NewWatches(wctx, e.Cluster)
+	if e.Querier != nil {
+		shared.Querier = promql.NewShared(e.Querier) // a query the targets share: once per interval
+	}
 	names := make([]string, len(targets))
 	for i, s := range targets {
 		names[i] = s.Target.String()
