@@ -109,6 +109,9 @@ func (e *Engine) RunRelease(ctx context.Context, rel Release) (*ReleaseReport, e
 	for i, s := range targets {
 		names[i] = s.Target.String()
 	}
+	if err := exist(ctx, shared.Cluster, targets); err != nil {
+		return nil, err
+	}
 	co := newCoordinator(rep.Policy, names)
 	rep.Targets = make([]*Report, len(targets))
 	var wg sync.WaitGroup
@@ -131,6 +134,31 @@ func (e *Engine) RunRelease(ctx context.Context, rel Release) (*ReleaseReport, e
 	wg.Wait()
 	rep.finish(e.now().UTC())
 	return rep, nil
+}
+
+// exist checks that every target is there before any target is gated: a
+// misspelt name is bad input that touches nothing, not one target in
+// trouble that holds the others. It reads the release's shared caches,
+// which the gates read next anyway.
+func exist(ctx context.Context, c cluster.Cluster, targets []Settings) error {
+	var missing []string
+	for _, s := range targets {
+		w, err := workload.For(c, s.Target)
+		if err != nil {
+			return Mark(ErrBadInput, err)
+		}
+		inf, _ := w.Informer()
+		if err := c.Watches.Synced(ctx, inf, w.Resource(), s.Target.Namespace); err != nil {
+			return err
+		}
+		if _, ok, _ := inf.GetIndexer().GetByKey(s.Target.Namespace + "/" + s.Target.Name); !ok {
+			missing = append(missing, fmt.Sprintf("%s in namespace %s", s.Target, s.Target.Namespace))
+		}
+	}
+	if len(missing) > 0 {
+		return BadInput("not found: %s (nothing was gated or changed; check the names with kubectl get deploy,rollouts)", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func compareTargets(a, b workload.Target) int {

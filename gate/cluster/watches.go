@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -76,15 +77,16 @@ func (w *Watches) watchErrors(inf cache.SharedIndexInformer) {
 	f := &fanout{subs: map[int]func(error){}}
 	w.forbidden[inf] = f
 	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		if apierrors.IsForbidden(err) {
-			f.send(err)
+		if apierrors.IsForbidden(err) || apierrors.IsNotFound(err) {
+			f.send(err) // forbidden, or no such resource (a CRD not installed)
 		}
 	})
 }
 
-// OnForbidden calls fn with the error each time the informer's list or
-// watch is refused, and at once if it already was; remove stops that.
-func (w *Watches) OnForbidden(inf cache.SharedIndexInformer, fn func(error)) (remove func()) {
+// OnRefused calls fn with the error each time the informer's list or
+// watch is refused (forbidden, or the resource does not exist), and at
+// once if it already was; remove stops that.
+func (w *Watches) OnRefused(inf cache.SharedIndexInformer, fn func(error)) (remove func()) {
 	w.mu.Lock()
 	f, ok := w.forbidden[inf]
 	w.mu.Unlock()
@@ -128,4 +130,28 @@ func (f *fanout) add(fn func(error)) func() {
 		delete(f.subs, id)
 		f.mu.Unlock()
 	}
+}
+
+// Synced waits until the informer's cache holds its first list; a refused
+// list ends the wait with that error (resource names what was listed).
+func (w *Watches) Synced(ctx context.Context, inf cache.SharedIndexInformer, resource, ns string) error {
+	refused := make(chan error, 1)
+	defer w.OnRefused(inf, func(err error) {
+		select {
+		case refused <- Error(err, "list/watch", resource, ns, ""):
+		default:
+		}
+	})()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !inf.HasSynced() {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case err := <-refused:
+			return err
+		case <-tick.C:
+		}
+	}
+	return nil
 }

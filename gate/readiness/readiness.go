@@ -173,7 +173,7 @@ func (w *watch) run(ctx context.Context, set informerSet, start func(stop <-chan
 			}
 		}
 		if w.c.Watches != nil {
-			defer w.c.Watches.OnForbidden(x.inf, forbidden)()
+			defer w.c.Watches.OnRefused(x.inf, forbidden)()
 		} else {
 			_ = x.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 				if apierrors.IsForbidden(err) {

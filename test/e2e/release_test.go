@@ -159,4 +159,16 @@ func TestRunSelectorPicksExactlyTheLabelledWorkloads(t *testing.T) {
 
 	r = rollgate(t, env.kubeconfig, "run", "-l", label+"=nothing", "-n", ns, "--timeout", "1m")
 	r.expect(t, 2, `matches --selector "`+label+`=nothing"`)
+
+	// A misspelt target is bad input for the whole release: nothing gated,
+	// no Lease taken, the existing target not held.
+	r = rollgate(t, env.kubeconfig, "run", "deployment/api", "deployment/apii", "-n", ns, "--timeout", "1m")
+	r.expect(t, 2, "not found: deployment/apii in namespace "+ns)
+	if d := getDeployment(t, ns, "api"); d.Spec.Paused || len(d.Annotations) != len(shop.Annotations)+1 { // + the controller's revision
+		t.Errorf("deployment/api was changed by a run with bad input: paused %v, annotations %v", d.Spec.Paused, d.Annotations)
+	}
+	leases, err := cluster(t).CoordinationV1().Leases(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(leases.Items) != 0 {
+		t.Errorf("leases after a run with bad input: %v %v", leases, err)
+	}
 }
