@@ -78,7 +78,7 @@ type Readiness struct {
 	MaxRestarts *int `json:"maxRestarts"`
 	// Grace is how long a transient bad state (ImagePullBackOff, Unschedulable)
 	// may last before it is a failure.
-	Grace Duration `json:"grace"`
+	Grace *Duration `json:"grace"`
 	// UnschedulableGrace is Grace for an Unschedulable pod, counted again
 	// from each scale-up the cluster autoscaler reports for it; unset, it
 	// is Grace.
@@ -201,9 +201,11 @@ func (d Duration) String() string { return d.Duration.String() }
 func (c *Config) Default() {
 	setDur(&c.Timeout, 15*time.Minute)
 	setDur(&c.Readiness.ProgressTimeout, 10*time.Minute)
-	setDur(&c.Readiness.Grace, 30*time.Second)
+	if c.Readiness.Grace == nil { // a pointer: an explicit 0s means no grace at all
+		c.Readiness.Grace = &Duration{30 * time.Second}
+	}
 	if c.Readiness.UnschedulableGrace == nil {
-		g := c.Readiness.Grace
+		g := *c.Readiness.Grace
 		c.Readiness.UnschedulableGrace = &g
 	}
 	setInt(&c.Readiness.MaxRestarts, 2)

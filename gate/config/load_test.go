@@ -355,3 +355,24 @@ func TestTargetsListGivesEachTargetItsOverrides(t *testing.T) {
 		}
 	}
 }
+
+func TestAnExplicitZeroGraceIsKept(t *testing.T) {
+	for _, tc := range []struct {
+		yml         string
+		grace, unsc time.Duration
+	}{
+		{"readiness: {grace: 0s}\n", 0, 0},
+		{"readiness: {}\n", 30 * time.Second, 30 * time.Second},
+		{"readiness: {grace: 0s, unschedulableGrace: 2m}\n", 0, 2 * time.Minute},
+	} {
+		cfg, err := Parse([]byte(header + tc.yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Default()
+		s := cfg.Settings(workload.Target{Kind: workload.KindDeployment, Name: "api"})
+		if s.Readiness.Grace != tc.grace || s.Readiness.UnschedulableGrace != tc.unsc {
+			t.Errorf("%q: grace %s, unschedulable %s; want %s, %s", tc.yml, s.Readiness.Grace, s.Readiness.UnschedulableGrace, tc.grace, tc.unsc)
+		}
+	}
+}

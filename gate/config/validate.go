@@ -32,7 +32,9 @@ func (c *Config) Validate() Problems {
 	c.validateTargets(&ps)
 	positive(&ps, "timeout", c.Timeout)
 	positive(&ps, "readiness.progressTimeout", c.Readiness.ProgressTimeout)
-	nonNegative(&ps, "readiness.grace", c.Readiness.Grace)
+	if g := c.Readiness.Grace; g != nil {
+		nonNegative(&ps, "readiness.grace", *g)
+	}
 	if g := c.Readiness.UnschedulableGrace; g != nil {
 		nonNegative(&ps, "readiness.unschedulableGrace", *g)
 	}
