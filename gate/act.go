@@ -78,7 +78,7 @@ func (r *run) guard(ctx context.Context, why string) (workload.Guard, error) {
 				workload.ErrSuperseded, r.s.Target, newer, r.pin.Revision)
 		}
 	}
-	g.Generation = st.Generation
+	g.Generation, g.Read = st.Generation, st
 	return g, nil
 }
 

@@ -25,6 +25,10 @@ type Guard struct {
 	// checked the template under gate: the action applies only while the
 	// object is still at it (a JSON-patch test where the kind allows one).
 	Generation int64
+	// Read, when set, is the object as the gate read it to check the
+	// template at Generation. A kind whose patch tests the generation
+	// (a Deployment's JSON patch) builds on it instead of reading again.
+	Read *State
 }
 
 var (

@@ -246,6 +246,11 @@ func (k *deployment) Rollback(ctx context.Context, pin *Pin, to *Restore, g Guar
 // guarded reads the Deployment and refuses (ErrSuperseded) when its
 // generation moved past the one the gate last checked.
 func (k *deployment) guarded(ctx context.Context, g Guard) (*appsv1.Deployment, error) {
+	if r := g.Read; r != nil && r.deployment != nil && g.Generation != 0 && r.Generation == g.Generation {
+		// Read just now by the gate's guard; the patch's test of the
+		// generation still refuses anything that lands in between.
+		return r.deployment.DeepCopy(), nil
+	}
 	d, err := k.get(ctx)
 	if err != nil {
 		return nil, err
