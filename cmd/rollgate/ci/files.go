@@ -17,6 +17,16 @@ type Files struct {
 // Write renders the report into each requested file. Every failure is
 // returned, each naming its file, and does not stop the other files.
 func (f Files) Write(rep *gate.Report) error {
+	return f.write(func() ([]byte, error) { return JUnit(rep) }, func() []byte { return Dotenv(rep) }, func() string { return Summary(rep) })
+}
+
+// WriteRelease renders a release into each requested file, as Write.
+func (f Files) WriteRelease(rep *gate.ReleaseReport) error {
+	return f.write(func() ([]byte, error) { return ReleaseJUnit(rep) }, func() []byte { return ReleaseDotenv(rep) },
+		func() string { return ReleaseSummary(rep) })
+}
+
+func (f Files) write(junit func() ([]byte, error), dotenv func() []byte, summary func() string) error {
 	var errs []error
 	write := func(flag, path string, render func() ([]byte, error)) {
 		if path == "" {
@@ -30,8 +40,8 @@ func (f Files) Write(rep *gate.Report) error {
 			errs = append(errs, fmt.Errorf("--%s %s: %w", flag, path, err))
 		}
 	}
-	write("junit", f.JUnit, func() ([]byte, error) { return JUnit(rep) })
-	write("dotenv", f.Dotenv, func() ([]byte, error) { return Dotenv(rep), nil })
-	write("summary", f.Summary, func() ([]byte, error) { return []byte(Summary(rep)), nil })
+	write("junit", f.JUnit, junit)
+	write("dotenv", f.Dotenv, func() ([]byte, error) { return dotenv(), nil })
+	write("summary", f.Summary, func() ([]byte, error) { return []byte(summary()), nil })
 	return errors.Join(errs...)
 }

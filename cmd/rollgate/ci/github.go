@@ -60,7 +60,11 @@ func (g *GitHub) Annotate(rep *gate.Report) {
 	if g == nil {
 		return
 	}
-	for _, a := range Annotations(rep) {
+	g.annotate(Annotations(rep))
+}
+
+func (g *GitHub) annotate(as []Annotation) {
+	for _, a := range as {
 		act := g.action.WithFieldsMap(map[string]string{"title": a.Title})
 		_ = try(func() {
 			switch a.Level {
@@ -82,12 +86,16 @@ func (g *GitHub) Publish(rep *gate.Report, reportPath string) error {
 	if g == nil {
 		return nil
 	}
+	return g.publish(func() error { return g.setOutputs(rep.Decision, rep.ExitCode, reportPath) }, func() string { return Summary(rep) })
+}
+
+func (g *GitHub) publish(outputs func() error, summary func() string) error {
 	var errs []error
 	if g.getenv("GITHUB_OUTPUT") != "" {
-		errs = append(errs, g.setOutputs(rep.Decision, rep.ExitCode, reportPath))
+		errs = append(errs, outputs())
 	}
 	if g.getenv("GITHUB_STEP_SUMMARY") != "" {
-		if err := try(func() { g.action.AddStepSummary(Summary(rep)) }); err != nil {
+		if err := try(func() { g.action.AddStepSummary(summary()) }); err != nil {
 			errs = append(errs, fmt.Errorf("github step summary: %w", err))
 		}
 	}
@@ -125,8 +133,12 @@ func (g *OutputGuard) Finish(code int) error {
 }
 
 func (g *GitHub) setOutputs(decision string, code int, reportPath string) error {
-	values := map[string]string{"decision": decision, "exit-code": strconv.Itoa(code), "report": reportPath}
-	for _, k := range GitHubOutputs {
+	return g.set(GitHubOutputs, map[string]string{"decision": decision, "exit-code": strconv.Itoa(code), "report": reportPath})
+}
+
+// set writes the outputs keys names, in order.
+func (g *GitHub) set(keys []string, values map[string]string) error {
+	for _, k := range keys {
 		if err := try(func() { g.action.SetOutput(k, values[k]) }); err != nil {
 			return fmt.Errorf("github output %s: %w", k, err)
 		}
@@ -147,6 +159,16 @@ func fileSize(path string) int64 {
 // runner's temporary directory, one file per command and target. It is ""
 // elsewhere.
 func DefaultReportPath(getenv func(string) string, command string, t workload.Target) string {
+	return runnerTemp(getenv, fmt.Sprintf("rollgate-%s-%s.json", command, t))
+}
+
+// DefaultReleaseReportPath is DefaultReportPath for a release: one file
+// for all its targets.
+func DefaultReleaseReportPath(getenv func(string) string, command string) string {
+	return runnerTemp(getenv, fmt.Sprintf("rollgate-%s-release.json", command))
+}
+
+func runnerTemp(getenv func(string) string, file string) string {
 	dir := getenv("RUNNER_TEMP")
 	if !OnGitHub(getenv) || dir == "" {
 		return ""
@@ -156,7 +178,7 @@ func DefaultReportPath(getenv func(string) string, command string, t workload.Ta
 			return '-'
 		}
 		return r
-	}, fmt.Sprintf("rollgate-%s-%s.json", command, t))
+	}, file)
 	return filepath.Join(dir, name)
 }
 

@@ -75,6 +75,10 @@ func JUnit(rep *gate.Report) ([]byte, error) {
 		}
 		doc.Suites = append(doc.Suites, s)
 	}
+	return doc.marshal()
+}
+
+func (doc junitSuites) marshal() ([]byte, error) {
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("junit: %w", err)

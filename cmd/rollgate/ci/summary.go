@@ -17,21 +17,30 @@ const SummaryLimit = 1<<20 - 4<<10
 // checks with their last values and thresholds, a chart of each metric over
 // the run, every phase's items, the diagnosis and the timeline. Sections
 // that do not fit in SummaryLimit are cut, each with a note.
-func Summary(rep *gate.Report) string { return summaryWithin(rep, SummaryLimit) }
+func Summary(rep *gate.Report) string { return summaryWithin(rep, SummaryLimit, 0) }
 
-func summaryWithin(rep *gate.Report, limit int) string {
+// summaryWithin renders the summary in limit bytes, its headings depth
+// levels down (a release's targets are one level under the release).
+func summaryWithin(rep *gate.Report, limit, depth int) string {
 	phases := Phases(rep)
+	h := heading(depth)
 	return render([]section{
-		header(rep),
-		checksSection(rep),
-		chartsSection(rep),
-		phasesSection(phases),
-		diagnosisSection(phases),
-		actionSection(rep),
-		warningsSection(rep),
-		timelineSection(rep),
+		header(rep, h),
+		checksSection(rep, h),
+		chartsSection(rep, h),
+		phasesSection(phases, h),
+		diagnosisSection(phases, h),
+		actionSection(rep, h),
+		warningsSection(rep, h),
+		timelineSection(rep, h),
 	}, limit)
 }
+
+// heading gives the Markdown heading marks of a level (2 is a summary's
+// title), depth levels down.
+type heading int
+
+func (d heading) of(level int) string { return strings.Repeat("#", int(d)+level) }
 
 // section is a Markdown block that can be cut between items: head, then
 // as many items as fit, then tail (which closes tables and details). A
@@ -86,9 +95,9 @@ func mark(it Item) string {
 	return marks[it.Verdict] + " " + it.Verdict.String()
 }
 
-func header(rep *gate.Report) section {
+func header(rep *gate.Report, h heading) section {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## %s rollgate %s %s: %s\n\n", marks[VerdictOfExit(rep.ExitCode)], rep.Command, code(rep.Target.String()), rep.Decision)
+	fmt.Fprintf(&b, "%s %s rollgate %s %s: %s\n\n", h.of(2), marks[VerdictOfExit(rep.ExitCode)], rep.Command, code(rep.Target.String()), rep.Decision)
 	reason := rep.Reason
 	if reason == "" {
 		reason = "nothing to report"
@@ -119,19 +128,22 @@ func header(rep *gate.Report) section {
 		fmt.Fprintf(&b, "| run | %s → %s UTC (%s) |\n", rep.StartedAt.UTC().Format("2006-01-02 15:04:05"),
 			rep.FinishedAt.UTC().Format("15:04:05"), rep.FinishedAt.Sub(rep.StartedAt).Round(time.Second))
 	}
+	if rep.ReleaseCause != "" {
+		fmt.Fprintf(&b, "| release | decided with the release: %s |\n", cell(cut(rep.ReleaseCause, 1000)))
+	}
 	if rep.DryRun {
 		b.WriteString("| dry run | yes: nothing in the cluster was changed |\n")
 	}
 	return section{head: b.String(), what: "header", always: true}
 }
 
-func checksSection(rep *gate.Report) section {
+func checksSection(rep *gate.Report, h heading) section {
 	a := rep.Analysis
 	if a == nil || len(a.Checks) == 0 {
 		return section{}
 	}
 	s := section{what: "checks",
-		head: "\n### Checks\n\n| check | last value | stable | threshold | intervals | outcome |\n|---|--:|--:|---|---|---|\n"}
+		head: "\n" + h.of(3) + " Checks\n\n| check | last value | stable | threshold | intervals | outcome |\n|---|--:|--:|---|---|---|\n"}
 	for _, t := range a.Checks {
 		value, stable := "–", "–"
 		if p, ok := Last(t); ok {
@@ -153,14 +165,14 @@ func checksSection(rep *gate.Report) section {
 	return s
 }
 
-func chartsSection(rep *gate.Report) section {
+func chartsSection(rep *gate.Report, h heading) section {
 	if rep.Analysis == nil {
 		return section{}
 	}
-	s := section{what: "charts", head: "\n### Metrics over the run\n"}
+	s := section{what: "charts", head: "\n" + h.of(3) + " Metrics over the run\n"}
 	for _, t := range rep.Analysis.Checks {
 		if c, ok := Chart(t); ok {
-			s.items = append(s.items, fmt.Sprintf("\n#### %s\n\n%s", cell(t.Name), c))
+			s.items = append(s.items, fmt.Sprintf("\n%s %s\n\n%s", h.of(4), cell(t.Name), c))
 		}
 	}
 	return s
@@ -168,8 +180,8 @@ func chartsSection(rep *gate.Report) section {
 
 // phasesSection lists every item of the phases other than the analysis
 // (which has its own table) and the verdict (which is the header).
-func phasesSection(phases []Phase) section {
-	s := section{what: "items", head: "\n### Phases\n\n| phase | item | outcome | why |\n|---|---|---|---|\n"}
+func phasesSection(phases []Phase, h heading) section {
+	s := section{what: "items", head: "\n" + h.of(3) + " Phases\n\n| phase | item | outcome | why |\n|---|---|---|---|\n"}
 	for _, p := range phases {
 		if p.Name == PhaseAnalysis || p.Name == PhaseGate {
 			continue
@@ -181,8 +193,8 @@ func phasesSection(phases []Phase) section {
 	return s
 }
 
-func diagnosisSection(phases []Phase) section {
-	s := section{what: "diagnoses", head: "\n### Diagnosis\n"}
+func diagnosisSection(phases []Phase, h heading) section {
+	s := section{what: "diagnoses", head: "\n" + h.of(3) + " Diagnosis\n"}
 	for _, p := range phases {
 		if p.Name != PhaseReadiness {
 			continue
@@ -196,23 +208,23 @@ func diagnosisSection(phases []Phase) section {
 	return s
 }
 
-func actionSection(rep *gate.Report) section {
+func actionSection(rep *gate.Report, h heading) section {
 	a := rep.Action
 	if a == nil || len(a.Commands) == 0 {
 		return section{}
 	}
-	return section{what: "commands", head: "\n### Follow-up\n\n", items: []string{fence("sh", strings.Join(a.Commands, "\n"))}}
+	return section{what: "commands", head: "\n" + h.of(3) + " Follow-up\n\n", items: []string{fence("sh", strings.Join(a.Commands, "\n"))}}
 }
 
-func warningsSection(rep *gate.Report) section {
-	s := section{what: "warnings", head: "\n### Warnings\n\n"}
+func warningsSection(rep *gate.Report, h heading) section {
+	s := section{what: "warnings", head: "\n" + h.of(3) + " Warnings\n\n"}
 	for _, w := range rep.Warnings {
 		s.items = append(s.items, "- "+cell(w)+"\n")
 	}
 	return s
 }
 
-func timelineSection(rep *gate.Report) section {
+func timelineSection(rep *gate.Report, h heading) section {
 	if len(rep.Timeline) == 0 {
 		return section{}
 	}
@@ -221,7 +233,7 @@ func timelineSection(rep *gate.Report) section {
 		open = " open"
 	}
 	s := section{what: "timeline events",
-		head: fmt.Sprintf("\n### Timeline\n\n<details%s><summary>%s</summary>\n\n| time (UTC) | phase | event |\n|---|---|---|\n", open, plural(len(rep.Timeline), "event")),
+		head: fmt.Sprintf("\n%s Timeline\n\n<details%s><summary>%s</summary>\n\n| time (UTC) | phase | event |\n|---|---|---|\n", h.of(3), open, plural(len(rep.Timeline), "event")),
 		tail: "\n</details>\n"}
 	for _, e := range rep.Timeline {
 		s.items = append(s.items, fmt.Sprintf("| %s | %s | %s |\n", e.At.UTC().Format("15:04:05"), cell(string(e.Phase)), cell(cut(e.Message, 2000))))

@@ -59,7 +59,7 @@ func TestSummaryStaysUnderItsLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			md := summaryWithin(tt.report, tt.limit)
+			md := summaryWithin(tt.report, tt.limit, 0)
 			if len(md) > tt.limit {
 				t.Errorf("summary is %d bytes, limit %d", len(md), tt.limit)
 			}
