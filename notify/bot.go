@@ -46,23 +46,31 @@ func newBot(st settings, token, channel, apiURL string) *bot {
 // an interval would lag a check behind. Start and verdict are never
 // throttled.
 func (b *bot) Notify(ctx context.Context, ev Event) error {
-	if ev.Report == nil || !b.wants(ev.Stage, "start", "progress", "verdict") {
+	if !ev.about() || !b.wants(ev.Stage, "start", "progress", "verdict") {
 		return nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
 	progress := eventOf(ev.Stage) == "progress"
-	if progress && b.stage == ev.Stage && now.Sub(b.sent) < b.interval ||
-		ev.Stage == StageAnalysis && !wholeInterval(ev.Report.Analysis) {
+	// A release's targets move through the stages each at its own pace:
+	// its updates keep to the interval whatever the stage.
+	if progress && (b.stage == ev.Stage || ev.Release != nil) && now.Sub(b.sent) < b.interval ||
+		ev.Stage == StageAnalysis && ev.Report != nil && !wholeInterval(ev.Report.Analysis) {
 		return nil
 	}
 	if progress && b.posted && b.ts == "" {
 		return nil // nothing to update: only the verdict is posted again
 	}
-	ctx, cancel := budgeted(ctx, b.budget)
+	var thread []reply
+	budget := b.budget
+	if ev.Stage == StageVerdict {
+		thread = ev.thread(b.mention)
+		budget *= time.Duration(1 + len(thread)/5) // a release's thread is longer: a budget per 5 replies
+	}
+	ctx, cancel := budgeted(ctx, budget)
 	defer cancel()
-	m := summary(ev, b.ci, b.mention)
+	m := ev.message(b.ci, b.mention)
 	body, _ := json.Marshal(m)
 	if ev.Stage != StageVerdict && string(body) == b.last {
 		return nil
@@ -80,7 +88,7 @@ func (b *bot) Notify(ctx context.Context, ev Event) error {
 	}
 	b.replied = true
 	var errs []error
-	for _, r := range details(ev.Report, b.mention) {
+	for _, r := range thread {
 		if r.Kind == replyAlert && fresh {
 			continue // the fresh verdict message carries the mention itself
 		}

@@ -47,6 +47,10 @@ func eventOf(s Stage) string {
 type Event struct {
 	Stage  Stage
 	Report *gate.Report
+	// Release, when set, is a release's state at a stage instead: its
+	// targets' reports so far, its verdict at StageVerdict. Report is nil
+	// then.
+	Release *gate.ReleaseReport
 }
 
 // Notifier tells people about a run.

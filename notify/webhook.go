@@ -19,7 +19,7 @@ type webhook struct {
 func newWebhook(st settings, url string) *webhook { return &webhook{settings: st, url: url} }
 
 func (w *webhook) Notify(ctx context.Context, ev Event) error {
-	if ev.Report == nil {
+	if !ev.about() {
 		return nil
 	}
 	switch {
@@ -49,8 +49,11 @@ func (w *webhook) Notify(ctx context.Context, ev Event) error {
 // message is the summary and, at the verdict, the details a thread would
 // hold; the summary already has the check table and the action.
 func (w *webhook) message(ev Event) message {
-	m := summary(ev, w.ci, w.mention)
-	if ev.Stage == StageVerdict {
+	m := ev.message(w.ci, w.mention)
+	switch {
+	case ev.Stage == StageVerdict && ev.Release != nil:
+		m.Blocks = capBlocks(append(m.Blocks, releaseWebhookBlocks(ev.Release)...))
+	case ev.Stage == StageVerdict:
 		blocks := append(m.Blocks, podDetails(ev.Report)...)
 		m.Blocks = capBlocks(append(blocks, checkDetails(ev.Report.Analysis, false)...))
 	}

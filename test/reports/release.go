@@ -18,9 +18,11 @@ func Retarget(r *gate.Report, name string) *gate.Report {
 	r.Reason = strings.ReplaceAll(r.Reason, "/"+old, "/"+name)
 	if r.Action != nil {
 		r.Action.Message = strings.ReplaceAll(r.Action.Message, old+"-", name+"-")
+		cmds := make([]string, len(r.Action.Commands)) // HoldCommands is shared: never edit it in place
 		for i, c := range r.Action.Commands {
-			r.Action.Commands[i] = strings.ReplaceAll(c, "/"+old, "/"+name)
+			cmds[i] = strings.ReplaceAll(c, "/"+old, "/"+name)
 		}
+		r.Action.Commands = cmds
 	}
 	return r
 }
@@ -76,4 +78,20 @@ var ReleaseFixtures = []struct {
 	{"release-atomic", ReleaseAtomic},
 	{"release-independent", ReleaseIndependent},
 	{"release-promoted", ReleasePromoted},
+}
+
+// ReleaseStarted is the atomic release's three targets as they start.
+func ReleaseStarted() *gate.ReleaseReport {
+	return &gate.ReleaseReport{Command: "run", Policy: gate.ReleaseAtomic, StartedAt: T0,
+		Targets: []*gate.Report{Started(), Retarget(Started(), "web"), Retarget(Started(), "worker")}}
+}
+
+// ReleaseAnalysing is the release under way: api under analysis, web
+// waiting for its pods, worker not started yet.
+func ReleaseAnalysing() *gate.ReleaseReport {
+	rel := ReleaseStarted()
+	rel.Targets[0] = Analysing()
+	rel.Targets[1].Timeline = append(rel.Targets[1].Timeline, gate.Event{At: At(20), Phase: "readiness", Message: "1 of 3 updated replicas are available"})
+	rel.Targets[2].Timeline = nil
+	return rel
 }
