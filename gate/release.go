@@ -51,6 +51,9 @@ type ReleaseReport struct {
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
 	Targets    []*Report `json:"targets"`
+	// Warnings are the release's own troubles that did not change its
+	// decision, such as its Slack message that could not be sent.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // worstFirst is the order in which a release's exit code is the worst of
