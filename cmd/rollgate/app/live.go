@@ -30,14 +30,21 @@ type liveView struct {
 
 // newLiveView returns nil unless w is a terminal.
 func newLiveView(w io.Writer, env Env) *liveView {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	if _, ci := env.Lookup("CI"); ci {
+	if !isTerminal(w, env) {
 		return nil
 	}
 	return &liveView{w: w, start: time.Now()}
+}
+
+// isTerminal says whether w is a terminal a person watches: not a file or
+// pipe, and not a CI job's pseudo-terminal.
+func isTerminal(w io.Writer, env Env) bool {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	_, ci := env.Lookup("CI")
+	return !ci
 }
 
 // clear erases the block so a timeline line can be printed in its place.

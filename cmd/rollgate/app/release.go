@@ -1,12 +1,10 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"slices"
-	"strings"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/rollgate/rollgate/gate"
 	"github.com/rollgate/rollgate/gate/config"
-	"github.com/rollgate/rollgate/gate/readiness"
 	"github.com/rollgate/rollgate/gate/workload"
 	"github.com/rollgate/rollgate/promql"
 )
@@ -120,22 +117,28 @@ func runRelease(c *cli.Context, env Env) error {
 			return usagef("no Deployment or Rollout in %s matches %s %q: check the labels (kubectl get deploy,rollouts -l %q)", where, selSrc, selector, selector)
 		}
 	}
-	rel := gate.Release{Policy: cfg.Policy.Release}
-	rr := newReleaseReporter(o, c.App.Writer, c.App.ErrWriter)
+	rel := gate.Release{Policy: cmp.Or(cfg.Policy.Release, gate.ReleaseAtomic)}
+	configs := []*config.Config{cfg}
 	for i, t := range targets {
 		tc := cfg
 		if cfgs != nil {
 			tc = cfgs[i]
+			configs = append(configs, tc)
 		}
 		s := tc.Settings(t)
 		s.DryRun, s.Holder, s.Context, s.KubeContext = o.DryRun, holderIdentity(env), o.Context, k.Context
 		rel.Targets = append(rel.Targets, s)
-		rr.width = max(rr.width, len(t.String()))
+	}
+	rr := newReleaseReporter(o, env, configs, targets, c.App.Writer, c.App.ErrWriter)
+	rr.policy = rel.Policy
+	if werr := rr.startNotifier(cfg, env); werr != nil {
+		rr.warnings = append(rr.warnings, "slack: "+werr.Error())
 	}
 	rel.Observe = rr.observer
 	e := &gate.Engine{Cluster: k.Cluster, Querier: q}
 	rep, err := e.RunRelease(c.Context, rel)
 	if err != nil {
+		rr.stop()
 		return err
 	}
 	return rr.finish(rep)
@@ -201,86 +204,3 @@ func selectTargets(ctx context.Context, k *conn, ns string, all bool, sel labels
 	}
 	return out, nil
 }
-
-// releaseReporter prints a release as it happens, a line per event with
-// its target named, and renders the release report at the end.
-type releaseReporter struct {
-	opts   Options
-	stdout io.Writer
-	mu     sync.Mutex
-	log    io.Writer
-	width  int
-}
-
-func newReleaseReporter(o Options, stdout, stderr io.Writer) *releaseReporter {
-	r := &releaseReporter{opts: o, stdout: stdout, log: stdout}
-	if o.Output == OutputJSON {
-		r.log = stderr
-	}
-	return r
-}
-
-func (r *releaseReporter) observer(t workload.Target) gate.Observer {
-	return &targetObserver{r: r, name: t.String()}
-}
-
-func (r *releaseReporter) printf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fmt.Fprintf(r.log, format, args...)
-}
-
-// finish renders the release: a verdict line per target and one for the
-// release, or the JSON document; the report file.
-func (r *releaseReporter) finish(rep *gate.ReleaseReport) error {
-	if r.opts.Output == OutputText {
-		for _, t := range rep.Targets {
-			fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, t.Target, t.Decision, t.ExitCode, verdictText(t))
-		}
-		fmt.Fprintf(r.stdout, "verdict: release %s (exit %d) — %s\n", rep.Decision, rep.ExitCode, rep.Reason)
-	} else if err := writeJSON(r.stdout, rep); err != nil && rep.ExitCode == 0 {
-		return fmt.Errorf("write report to stdout: %w", err)
-	}
-	if r.opts.Report != "" {
-		if err := writeReportFile(r.opts.Report, rep); err != nil && rep.ExitCode == 0 {
-			return err
-		}
-	}
-	if rep.ExitCode != 0 {
-		return &exitStatus{code: gate.ExitCode(rep.ExitCode), reason: rep.Reason, printed: r.opts.Output == OutputText}
-	}
-	return nil
-}
-
-// targetObserver is one target's view of the release reporter.
-type targetObserver struct {
-	r    *releaseReporter
-	name string
-}
-
-func (o *targetObserver) Event(e gate.Event) {
-	o.r.printf("%s %-*s %-9s %s\n", e.At.Format("15:04:05"), o.r.width, o.name, e.Phase, e.Message)
-}
-
-func (o *targetObserver) Diagnosis(ds []readiness.PodDiagnosis) {
-	var b strings.Builder
-	for _, d := range ds {
-		fmt.Fprintf(&b, "diagnosis %s %s\n", o.name, d.Object)
-		for _, p := range d.Problems {
-			fmt.Fprintf(&b, "  problem: %s\n", p)
-		}
-		for _, e := range d.Events {
-			fmt.Fprintf(&b, "  event:   %s\n", e)
-		}
-		for _, l := range d.Logs {
-			fmt.Fprintf(&b, "  log:     %s\n", l)
-		}
-	}
-	if b.Len() > 0 {
-		o.r.printf("%s", b.String())
-	}
-}
-
-func (o *targetObserver) Snapshot(readiness.Snapshot)      {}
-func (o *targetObserver) Measured(promql.Measurement, int) {}
-func (o *targetObserver) Stage(gate.Stage, *gate.Report)   {}

@@ -1,0 +1,284 @@
+package app
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rollgate/rollgate/cmd/rollgate/ci"
+	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/gate/readiness"
+	"github.com/rollgate/rollgate/gate/workload"
+	"github.com/rollgate/rollgate/notify"
+	"github.com/rollgate/rollgate/promql"
+)
+
+// releaseReporter is the reporter of a release: it prints the release as
+// it happens, a line per event with its target named (or, on a terminal,
+// redraws a line per target under them), tells Slack one message for the
+// release, and renders the release report at the end as reporter does
+// for one run: verdict lines or JSON, the report file, the CI files.
+type releaseReporter struct {
+	opts    Options
+	stdout  io.Writer
+	log     io.Writer
+	now     func() time.Time
+	command string
+	policy  gate.ReleasePolicy
+	width   int
+	// targets are in the release report's order.
+	targets       []workload.Target
+	github        *ci.GitHub
+	sections      *ci.Sections
+	defaultReport string
+	teller        *teller
+	// warnings are the CLI's own troubles before the release ran.
+	warnings []string
+
+	mu   sync.Mutex
+	live *releaseLive // nil unless text output on a terminal
+	// phase ranks the open log section's phase: a release's targets
+	// interleave, so a section follows the furthest target (phaseRank).
+	phase   int
+	stages  map[workload.Target]*gate.Report // each target's report at its last stage
+	started time.Time
+	told    bool // the release's start was told
+}
+
+func newReleaseReporter(o Options, env Env, cfgs []*config.Config, targets []workload.Target, stdout, stderr io.Writer) *releaseReporter {
+	ts := slices.Clone(targets)
+	slices.SortFunc(ts, func(a, b workload.Target) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Name, b.Name))
+	})
+	r := &releaseReporter{opts: o, stdout: stdout, log: stdout, now: time.Now, command: "run", policy: gate.ReleaseAtomic,
+		targets: ts, phase: -1, stages: map[workload.Target]*gate.Report{}}
+	r.started = r.now().UTC()
+	for _, t := range ts {
+		r.width = max(r.width, len(t.String()))
+	}
+	if o.Output == OutputJSON {
+		r.log = stderr
+	} else if isTerminal(stdout, env) {
+		r.live = newReleaseLive(stdout, ts, r.now)
+	}
+	getenv := func(name string) string { return env[name] }
+	if r.github = ci.NewGitHub(r.log, getenv); r.github != nil {
+		var all []string
+		for _, c := range cfgs {
+			all = append(all, secrets(c, env)...)
+		}
+		slices.Sort(all)
+		r.github.Mask(slices.Compact(all)) // before anything else is printed
+	}
+	r.sections = ci.NewSections(r.log, getenv)
+	r.defaultReport = ci.DefaultReleaseReportPath(getenv, r.command)
+	return r
+}
+
+// startNotifier builds the release's notifier, as for one run.
+func (r *releaseReporter) startNotifier(cfg *config.Config, env Env) (warning error) {
+	n, err := notify.New(cfg.SlackSettings(), env.Lookup, notify.Options{})
+	if n != nil && n != notify.Nop {
+		r.teller = newTeller(n)
+	}
+	return err
+}
+
+// stop ends the teller of a release that never ran.
+func (r *releaseReporter) stop() {
+	if r.teller != nil {
+		r.teller.verdict(notify.Event{}) // an empty event tells nothing
+	}
+}
+
+func (r *releaseReporter) observer(t workload.Target) gate.Observer {
+	return &targetObserver{r: r, target: t, name: t.String()}
+}
+
+// print writes timeline text above the live lines, in the log section of
+// the furthest phase.
+func (r *releaseReporter) print(phase gate.Phase, at time.Time, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.live.clear()
+	if rank := phaseRank(phase); rank > r.phase {
+		r.phase = rank
+		r.sections.Enter(string(phase), at)
+	}
+	fmt.Fprint(r.log, text)
+	r.live.draw()
+}
+
+// phaseOrder is the order of the phases a run passes; an action's own
+// line (promote, rollback...) ranks as the action.
+var phaseOrder = []gate.Phase{gate.PhaseResolve, gate.PhaseState, gate.PhaseLock, gate.PhasePin, gate.PhaseQuota, gate.PhasePreflight,
+	gate.PhaseReadiness, gate.PhasePods, gate.PhaseAnalysis, gate.PhaseCanary, gate.PhaseDecide, gate.PhaseAction, gate.PhaseNext, gate.PhaseVerify}
+
+// phaseRank places a phase in phaseOrder; a warning opens no section.
+func phaseRank(p gate.Phase) int {
+	if p == gate.PhaseWarning {
+		return -1
+	}
+	if i := slices.Index(phaseOrder, p); i >= 0 {
+		return i
+	}
+	return slices.Index(phaseOrder, gate.PhaseAction)
+}
+
+// stage tells Slack the release as it stands after one target's stage:
+// the first target to start starts the release's message, the others
+// update it.
+func (r *releaseReporter) stage(t workload.Target, st gate.Stage, rep *gate.Report) {
+	if r.teller == nil {
+		return
+	}
+	r.mu.Lock()
+	r.stages[t] = rep
+	snap := &gate.ReleaseReport{Command: r.command, Policy: r.policy, StartedAt: r.started}
+	for _, tt := range r.targets {
+		tr := r.stages[tt]
+		if tr == nil {
+			tr = &gate.Report{Command: r.command, Target: tt}
+		}
+		snap.Targets = append(snap.Targets, tr)
+	}
+	if st == gate.StageStart && r.told {
+		st = gate.StagePreflight // the message is posted: the others' starts are progress
+	}
+	r.told = true
+	r.mu.Unlock()
+	r.teller.progress(notify.Event{Stage: st, Release: snap})
+}
+
+// finish renders the release report the engine returned, as
+// reporter.finish does one run's: Slack told, the live lines cleared, the
+// log section closed before the verdict, the annotations, the verdict
+// lines or JSON document, the report file and the CI files. It returns
+// what the exit status follows: the release's code, or a report that
+// could not be written for a release that passed.
+func (r *releaseReporter) finish(rep *gate.ReleaseReport) error {
+	rep.Warnings = append(r.warnings, rep.Warnings...)
+	for _, w := range r.warnings {
+		r.print(gate.PhaseWarning, r.now(), fmt.Sprintf("%s %-*s %-9s %s\n", r.now().Format("15:04:05"), r.width, "release", gate.PhaseWarning, w))
+	}
+	r.tellVerdict(rep)
+	r.mu.Lock()
+	r.live.clear()
+	r.live = nil
+	r.mu.Unlock()
+	r.sections.Close(rep.FinishedAt) // the verdict stays outside the folded phases
+	r.github.AnnotateRelease(rep)
+	var err error
+	if r.opts.Output == OutputText {
+		for _, t := range rep.Targets {
+			fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, t.Target, t.Decision, t.ExitCode, verdictText(t))
+		}
+		fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, "release", rep.Decision, rep.ExitCode, rep.Reason)
+	} else if werr := writeJSON(r.stdout, rep); werr != nil {
+		err = fmt.Errorf("write report to stdout: %w", werr)
+	}
+	reportPath := cmp.Or(r.opts.Report, r.defaultReport)
+	if reportPath != "" {
+		if werr := writeReportFile(reportPath, rep); werr != nil {
+			reportPath = ""
+			err = cmp.Or(err, werr)
+		}
+	}
+	if werr := r.writeCI(rep, reportPath); werr != nil {
+		err = cmp.Or(err, werr)
+	}
+	switch {
+	case err != nil && rep.ExitCode == 0:
+		return err
+	case rep.ExitCode != 0:
+		return &exitStatus{code: gate.ExitCode(rep.ExitCode), reason: rep.Reason, printed: r.opts.Output == OutputText}
+	}
+	return nil
+}
+
+// tellVerdict sends the release's outcome; troubles are the release's
+// warnings, printed.
+func (r *releaseReporter) tellVerdict(rep *gate.ReleaseReport) {
+	if r.teller == nil {
+		return
+	}
+	c := *rep
+	c.Targets, c.Warnings = slices.Clone(rep.Targets), slices.Clone(rep.Warnings)
+	for _, w := range r.teller.verdict(notify.Event{Stage: notify.StageVerdict, Release: &c}) {
+		msg := "slack: " + w.Error()
+		rep.Warnings = append(rep.Warnings, msg)
+		now := r.now()
+		r.print(gate.PhaseWarning, now, fmt.Sprintf("%s %-*s %-9s %s\n", now.Format("15:04:05"), r.width, "release", gate.PhaseWarning, msg))
+	}
+}
+
+// writeCI writes the release's CI artefacts, as reporter.writeCI.
+func (r *releaseReporter) writeCI(rep *gate.ReleaseReport, reportPath string) error {
+	if reportPath != "" {
+		if abs, err := filepath.Abs(reportPath); err == nil {
+			reportPath = abs
+		}
+	}
+	files := ci.Files{JUnit: r.opts.JUnit, Dotenv: r.opts.Dotenv, Summary: r.opts.Summary}
+	if err := errors.Join(files.WriteRelease(rep), r.github.PublishRelease(rep, reportPath)); err != nil {
+		return fmt.Errorf("write CI reports: %w", err)
+	}
+	return nil
+}
+
+// targetObserver is one target's view of the release reporter.
+type targetObserver struct {
+	r      *releaseReporter
+	target workload.Target
+	name   string
+}
+
+func (o *targetObserver) Event(e gate.Event) {
+	o.r.mu.Lock()
+	o.r.live.event(o.target, e)
+	o.r.mu.Unlock()
+	o.r.print(e.Phase, e.At, fmt.Sprintf("%s %-*s %-9s %s\n", e.At.Format("15:04:05"), o.r.width, o.name, e.Phase, e.Message))
+}
+
+func (o *targetObserver) Diagnosis(ds []readiness.PodDiagnosis) {
+	var b strings.Builder
+	for _, d := range ds {
+		fmt.Fprintf(&b, "diagnosis %s %s\n", o.name, d.Object)
+		for _, p := range d.Problems {
+			fmt.Fprintf(&b, "  problem: %s\n", p)
+		}
+		for _, e := range d.Events {
+			fmt.Fprintf(&b, "  event:   %s\n", e)
+		}
+		for _, l := range d.Logs {
+			fmt.Fprintf(&b, "  log:     %s\n", l)
+		}
+		if d.LogsUnavailable != "" {
+			fmt.Fprintf(&b, "  log:     (%s)\n", d.LogsUnavailable)
+		}
+	}
+	if b.Len() > 0 {
+		o.r.print(gate.PhaseWarning, time.Time{}, b.String()) // in the open section
+	}
+}
+
+func (o *targetObserver) Snapshot(s readiness.Snapshot) {
+	o.r.mu.Lock()
+	defer o.r.mu.Unlock()
+	o.r.live.snapshot(o.target, s)
+}
+
+func (o *targetObserver) Measured(m promql.Measurement, intervals int) {
+	o.r.mu.Lock()
+	defer o.r.mu.Unlock()
+	o.r.live.measure(o.target, m, intervals)
+}
+
+func (o *targetObserver) Stage(st gate.Stage, rep *gate.Report) { o.r.stage(o.target, st, rep) }
