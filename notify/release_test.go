@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -40,14 +39,7 @@ func TestReleaseMessagesMatchTheGoldenFiles(t *testing.T) {
 			if tc.stage == StageVerdict {
 				out.Thread = ev.thread(mention)
 			}
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(out); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, tc.file+".json", b.Bytes())
+			golden.Check(t, tc.file+".json", goldenJSON(t, out))
 		})
 	}
 }

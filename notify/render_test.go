@@ -55,16 +55,22 @@ func TestRenderedBlocksMatchTheGoldenFiles(t *testing.T) {
 			if tc.stage == StageVerdict {
 				out.Thread = details(ev.Report, mention)
 			}
-			var b bytes.Buffer
-			enc := json.NewEncoder(&b)
-			enc.SetEscapeHTML(false) // golden files people can read: <, > and & as Slack gets them
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(out); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, tc.file+".json", b.Bytes())
+			golden.Check(t, tc.file+".json", goldenJSON(t, out))
 		})
 	}
+}
+
+// goldenJSON is v as its golden file holds it.
+func goldenJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // golden files people can read: <, > and & as Slack gets them
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func TestEveryRenderedMessageIsOneSlackAccepts(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
@@ -157,16 +158,29 @@ func (r *reporter) warn(rep *gate.Report, format string, args ...any) {
 // writeCI writes the CI artefacts: the files asked for (--junit, --dotenv,
 // --summary) and, under GitHub Actions, the step outputs and summary.
 func (r *reporter) writeCI(rep *gate.Report, reportPath string) error {
-	if reportPath != "" {
-		if abs, err := filepath.Abs(reportPath); err == nil {
-			reportPath = abs
-		}
-	}
-	files := ci.Files{JUnit: r.opts.JUnit, Dotenv: r.opts.Dotenv, Summary: r.opts.Summary}
-	if err := errors.Join(files.Write(rep), r.github.Publish(rep, reportPath)); err != nil {
+	return ciTrouble(ciFiles(r.opts).Write(rep), r.github.Publish(rep, absPath(reportPath)))
+}
+
+// ciFiles are the CI files the options ask for.
+func ciFiles(o Options) ci.Files { return ci.Files{JUnit: o.JUnit, Dotenv: o.Dotenv, Summary: o.Summary} }
+
+// ciTrouble is every trouble of writing the CI artefacts, as one error.
+func ciTrouble(errs ...error) error {
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("write CI reports: %w", err)
 	}
 	return nil
+}
+
+// absPath is the report's path as a later step finds it: absolute.
+func absPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // reported marks an error whose explanation is already on stdout, so Run
@@ -177,21 +191,29 @@ func (r reported) Unwrap() error { return r.error }
 
 // Diagnosis prints what a person needs to fix a failed rollout.
 func (r *reporter) Diagnosis(ds []readiness.PodDiagnosis) {
+	fmt.Fprint(r.log, diagnosisText("", ds))
+}
+
+// diagnosisText is the diagnosis as log lines, each object's first line
+// led by prefix (a release's target).
+func diagnosisText(prefix string, ds []readiness.PodDiagnosis) string {
+	var b strings.Builder
 	for _, d := range ds {
-		fmt.Fprintf(r.log, "diagnosis %s\n", d.Object)
+		fmt.Fprintf(&b, "diagnosis %s%s\n", prefix, d.Object)
 		for _, p := range d.Problems {
-			fmt.Fprintf(r.log, "  problem: %s\n", p)
+			fmt.Fprintf(&b, "  problem: %s\n", p)
 		}
 		for _, e := range d.Events {
-			fmt.Fprintf(r.log, "  event:   %s\n", e)
+			fmt.Fprintf(&b, "  event:   %s\n", e)
 		}
 		for _, l := range d.Logs {
-			fmt.Fprintf(r.log, "  log:     %s\n", l)
+			fmt.Fprintf(&b, "  log:     %s\n", l)
 		}
 		if d.LogsUnavailable != "" {
-			fmt.Fprintf(r.log, "  log:     (%s)\n", d.LogsUnavailable)
+			fmt.Fprintf(&b, "  log:     (%s)\n", d.LogsUnavailable)
 		}
 	}
+	return b.String()
 }
 
 func verdictText(rep *gate.Report) string {

@@ -2,12 +2,9 @@ package app
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -221,16 +218,7 @@ func (r *releaseReporter) tellVerdict(rep *gate.ReleaseReport) {
 
 // writeCI writes the release's CI artefacts, as reporter.writeCI.
 func (r *releaseReporter) writeCI(rep *gate.ReleaseReport, reportPath string) error {
-	if reportPath != "" {
-		if abs, err := filepath.Abs(reportPath); err == nil {
-			reportPath = abs
-		}
-	}
-	files := ci.Files{JUnit: r.opts.JUnit, Dotenv: r.opts.Dotenv, Summary: r.opts.Summary}
-	if err := errors.Join(files.WriteRelease(rep), r.github.PublishRelease(rep, reportPath)); err != nil {
-		return fmt.Errorf("write CI reports: %w", err)
-	}
-	return nil
+	return ciTrouble(ciFiles(r.opts).WriteRelease(rep), r.github.PublishRelease(rep, absPath(reportPath)))
 }
 
 // targetObserver is one target's view of the release reporter.
@@ -248,24 +236,8 @@ func (o *targetObserver) Event(e gate.Event) {
 }
 
 func (o *targetObserver) Diagnosis(ds []readiness.PodDiagnosis) {
-	var b strings.Builder
-	for _, d := range ds {
-		fmt.Fprintf(&b, "diagnosis %s %s\n", o.name, d.Object)
-		for _, p := range d.Problems {
-			fmt.Fprintf(&b, "  problem: %s\n", p)
-		}
-		for _, e := range d.Events {
-			fmt.Fprintf(&b, "  event:   %s\n", e)
-		}
-		for _, l := range d.Logs {
-			fmt.Fprintf(&b, "  log:     %s\n", l)
-		}
-		if d.LogsUnavailable != "" {
-			fmt.Fprintf(&b, "  log:     (%s)\n", d.LogsUnavailable)
-		}
-	}
-	if b.Len() > 0 {
-		o.r.print(gate.PhaseWarning, time.Time{}, b.String()) // in the open section
+	if text := diagnosisText(o.name+" ", ds); text != "" {
+		o.r.print(gate.PhaseWarning, time.Time{}, text) // in the open section
 	}
 }
 
