@@ -40,6 +40,9 @@ func ReleaseAnnotations(rep *gate.ReleaseReport) []Annotation {
 			items = append(items, a)
 		}
 	}
+	for _, w := range rep.Warnings {
+		items = append(items, Annotation{Level: "warning", Title: "rollgate warning", Message: cut(w, 1000)})
+	}
 	rank := map[string]int{"error": 0, "warning": 1, "notice": 2}
 	slices.SortStableFunc(items, func(a, b Annotation) int { return cmp.Compare(rank[a.Level], rank[b.Level]) })
 	out = append(out, items...)

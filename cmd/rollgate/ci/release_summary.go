@@ -27,6 +27,12 @@ func ReleaseSummary(rep *gate.ReleaseReport) string {
 		fmt.Fprintf(&b, "| %s | %s %s | %d | %s | %s |\n", code(TargetName(t)), marks[VerdictOfExit(t.ExitCode)], t.Decision,
 			t.ExitCode, decidedBy(t), cell(cut(t.Reason, 200)))
 	}
+	for i, w := range rep.Warnings {
+		if i == 0 {
+			b.WriteString("\n**Warnings**\n\n")
+		}
+		b.WriteString("- " + cell(cut(w, 1000)) + "\n")
+	}
 	if len(rep.Targets) == 0 {
 		return b.String()
 	}

@@ -193,6 +193,14 @@ func TestReleaseAnnotationsNameTheTargetsThatFailed(t *testing.T) {
 	if as := ReleaseAnnotations(reports.ReleasePromoted()); len(as) != 1 || as[0].Level != "notice" {
 		t.Errorf("a release that passed: %+v, want one notice", as)
 	}
+	warned := reports.ReleasePromoted()
+	warned.Warnings = []string{"slack: chat.postMessage: channel_not_found"}
+	if as := ReleaseAnnotations(warned); len(as) != 2 || as[1].Level != "warning" || !strings.Contains(as[1].Message, "channel_not_found") {
+		t.Errorf("a release's own warning: %+v", as)
+	}
+	if md := ReleaseSummary(warned); !strings.Contains(md, "**Warnings**\n\n- slack: chat.postMessage: channel_not_found\n") {
+		t.Errorf("the summary lacks the release's warning")
+	}
 }
 
 func TestGitHubReleaseStepFiles(t *testing.T) {
