@@ -152,7 +152,7 @@ func New(s *Slack, lookup func(string) (string, bool), opts Options) (Notifier, 
 	hook, hookErr := secret(lookup, "webhookEnv", s.WebhookEnv, "the incoming webhook URL")
 	if hookErr == nil && hook != "" {
 		if u, err := url.Parse(hook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			hook, hookErr = "", fmt.Errorf("notify.slack.webhookEnv: $%s does not hold an http(s) URL like https://hooks.slack.com/services/...", s.WebhookEnv)
+			hook, hookErr = "", fmt.Errorf("notify.slack.webhookEnv: $%s does not hold an http(s) URL like https://hooks.slack.com/services/T0/B0/XXXX", s.WebhookEnv)
 		}
 	}
 	st := settings{events: s.Events, mention: s.MentionOnFailure, interval: s.UpdateInterval,

@@ -219,7 +219,7 @@ func pausedBy(d *appsv1.Deployment, manager string) bool {
 		var f struct {
 			Spec map[string]json.RawMessage `json:"f:spec"`
 		}
-		if json.Unmarshal(m.FieldsV1.Raw, &f) == nil {
+		if json.Unmarshal(m.FieldsV1.GetRawBytes(), &f) == nil {
 			if _, ok := f.Spec["f:paused"]; ok {
 				owner = m.Manager
 			}
