@@ -132,7 +132,7 @@ func runRelease(c *cli.Context, env Env) error {
 	rr := newReleaseReporter(o, env, configs, targets, c.App.Writer, c.App.ErrWriter)
 	rr.policy = rel.Policy
 	if werr := rr.startNotifier(cfg, env); werr != nil {
-		rr.warnings = append(rr.warnings, "slack: "+werr.Error())
+		rr.warn("slack: " + werr.Error())
 	}
 	rel.Observe = rr.observer
 	e := &gate.Engine{Cluster: k.Cluster, Querier: q}

@@ -162,9 +162,6 @@ func (r *releaseReporter) stage(t workload.Target, st gate.Stage, rep *gate.Repo
 // could not be written for a release that passed.
 func (r *releaseReporter) finish(rep *gate.ReleaseReport) error {
 	rep.Warnings = append(r.warnings, rep.Warnings...)
-	for _, w := range r.warnings {
-		r.print(gate.PhaseWarning, r.now(), fmt.Sprintf("%s %-*s %-9s %s\n", r.now().Format("15:04:05"), r.width, "release", gate.PhaseWarning, w))
-	}
 	r.tellVerdict(rep)
 	r.mu.Lock()
 	r.live.clear()
@@ -209,11 +206,21 @@ func (r *releaseReporter) tellVerdict(rep *gate.ReleaseReport) {
 	c := *rep
 	c.Targets, c.Warnings = slices.Clone(rep.Targets), slices.Clone(rep.Warnings)
 	for _, w := range r.teller.verdict(notify.Event{Stage: notify.StageVerdict, Release: &c}) {
-		msg := "slack: " + w.Error()
-		rep.Warnings = append(rep.Warnings, msg)
-		now := r.now()
-		r.print(gate.PhaseWarning, now, fmt.Sprintf("%s %-*s %-9s %s\n", now.Format("15:04:05"), r.width, "release", gate.PhaseWarning, msg))
+		rep.Warnings = append(rep.Warnings, "slack: "+w.Error())
+		r.printWarning("slack: " + w.Error())
 	}
+}
+
+// warn prints a trouble of the CLI's own before the release ran and
+// keeps it for the release's report.
+func (r *releaseReporter) warn(msg string) {
+	r.warnings = append(r.warnings, msg)
+	r.printWarning(msg)
+}
+
+func (r *releaseReporter) printWarning(msg string) {
+	now := r.now()
+	r.print(gate.PhaseWarning, now, fmt.Sprintf("%s %-*s %-9s %s\n", now.Format("15:04:05"), r.width, "release", gate.PhaseWarning, msg))
 }
 
 // writeCI writes the release's CI artefacts, as reporter.writeCI.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -206,5 +207,29 @@ func TestPhaseRankFollowsTheRun(t *testing.T) {
 	if !(phaseRank(gate.PhaseResolve) < phaseRank(gate.PhaseReadiness) && phaseRank(gate.PhaseReadiness) < phaseRank(gate.PhaseAnalysis) &&
 		phaseRank("rollback") == phaseRank(gate.PhaseAction) && phaseRank(gate.PhaseWarning) < 0) {
 		t.Error("phases out of order")
+	}
+}
+
+// unreachable is a Slack that never answers.
+type unreachable struct{}
+
+func (unreachable) Notify(context.Context, notify.Event) error {
+	return errors.New("no answer within the budget")
+}
+
+func TestASlackTroubleIsAWarningOfTheRelease(t *testing.T) {
+	rel := reports.ReleasePromoted()
+	var stdout bytes.Buffer
+	rr := newReleaseReporter(Options{Output: OutputText}, Env{}, nil, targetsOf(rel), &stdout, &bytes.Buffer{})
+	rr.teller = newTeller(unreachable{})
+	rr.warn("slack: notify.slack.tokenEnv: $SLACK_BOT_TOKEN is not set")
+	if err := rr.finish(rel); err != nil {
+		t.Fatalf("a Slack trouble changed the exit status: %v", err)
+	}
+	if len(rel.Warnings) != 2 || !strings.Contains(rel.Warnings[1], "no answer within the budget") {
+		t.Errorf("warnings %q, want the setup's and the verdict's", rel.Warnings)
+	}
+	if !strings.Contains(stdout.String(), "release           warning   slack: no answer within the budget") {
+		t.Errorf("the warning was not printed:\n%s", stdout.String())
 	}
 }
