@@ -162,7 +162,9 @@ func (r *reporter) writeCI(rep *gate.Report, reportPath string) error {
 }
 
 // ciFiles are the CI files the options ask for.
-func ciFiles(o Options) ci.Files { return ci.Files{JUnit: o.JUnit, Dotenv: o.Dotenv, Summary: o.Summary} }
+func ciFiles(o Options) ci.Files {
+	return ci.Files{JUnit: o.JUnit, Dotenv: o.Dotenv, Summary: o.Summary}
+}
 
 // ciTrouble is every trouble of writing the CI artefacts, as one error.
 func ciTrouble(errs ...error) error {
