@@ -37,10 +37,10 @@ type liveRow struct {
 	message        string
 }
 
-func newReleaseLive(w io.Writer, targets []workload.Target, now func() time.Time) *releaseLive {
+func newReleaseLive(w io.Writer, targets []workload.Target, names map[workload.Target]string, now func() time.Time) *releaseLive {
 	l := &releaseLive{w: w, now: now, start: now(), by: map[workload.Target]*liveRow{}}
 	for _, t := range targets {
-		row := &liveRow{name: t.String(), phase: "waiting", measured: map[string]int{}}
+		row := &liveRow{name: names[t], phase: "waiting", measured: map[string]int{}}
 		l.rows = append(l.rows, row)
 		l.by[t] = row
 		l.width = max(l.width, len(row.name))

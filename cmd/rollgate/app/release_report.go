@@ -30,6 +30,9 @@ type releaseReporter struct {
 	command string
 	policy  gate.ReleasePolicy
 	width   int
+	// names are how lines name each target: kind/name, or
+	// namespace/kind/name when the release spans namespaces.
+	names map[workload.Target]string
 	// targets are in the release report's order.
 	targets       []workload.Target
 	github        *ci.GitHub
@@ -57,13 +60,14 @@ func newReleaseReporter(o Options, env Env, cfgs []*config.Config, targets []wor
 	r := &releaseReporter{opts: o, stdout: stdout, log: stdout, now: time.Now, command: "run", policy: gate.ReleaseAtomic,
 		targets: ts, phase: -1, stages: map[workload.Target]*gate.Report{}}
 	r.started = r.now().UTC()
-	for _, t := range ts {
-		r.width = max(r.width, len(t.String()))
+	r.names = targetNames(ts)
+	for _, n := range r.names {
+		r.width = max(r.width, len(n))
 	}
 	if o.Output == OutputJSON {
 		r.log = stderr
 	} else if isTerminal(stdout, env) {
-		r.live = newReleaseLive(stdout, ts, r.now)
+		r.live = newReleaseLive(stdout, ts, r.names, r.now)
 	}
 	getenv := func(name string) string { return env[name] }
 	if r.github = ci.NewGitHub(r.log, getenv); r.github != nil {
@@ -96,7 +100,7 @@ func (r *releaseReporter) stop() {
 }
 
 func (r *releaseReporter) observer(t workload.Target) gate.Observer {
-	return &targetObserver{r: r, target: t, name: t.String()}
+	return &targetObserver{r: r, target: t, name: cmp.Or(r.names[t], t.String())}
 }
 
 // print writes timeline text above the live lines, in the log section of
@@ -111,6 +115,20 @@ func (r *releaseReporter) print(phase gate.Phase, at time.Time, text string) {
 	}
 	fmt.Fprint(r.log, text)
 	r.live.draw()
+}
+
+// targetNames name each target in the lines of a release: kind/name, or
+// namespace/kind/name when not all targets share a namespace.
+func targetNames(ts []workload.Target) map[workload.Target]string {
+	names := map[workload.Target]string{}
+	spread := slices.ContainsFunc(ts, func(t workload.Target) bool { return t.Namespace != ts[0].Namespace })
+	for _, t := range ts {
+		names[t] = t.String()
+		if spread {
+			names[t] = t.Namespace + "/" + t.String()
+		}
+	}
+	return names
 }
 
 // phaseOrder is the order of the phases a run passes; an action's own
@@ -172,7 +190,7 @@ func (r *releaseReporter) finish(rep *gate.ReleaseReport) error {
 	var err error
 	if r.opts.Output == OutputText {
 		for _, t := range rep.Targets {
-			fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, t.Target, t.Decision, t.ExitCode, verdictText(t))
+			fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, cmp.Or(r.names[t.Target], t.Target.String()), t.Decision, t.ExitCode, verdictText(t))
 		}
 		fmt.Fprintf(r.stdout, "verdict: %-*s %s (exit %d) — %s\n", r.width, "release", rep.Decision, rep.ExitCode, rep.Reason)
 	} else if werr := writeJSON(r.stdout, rep); werr != nil {

@@ -181,7 +181,7 @@ func TestTheLiveViewDrawsALinePerTarget(t *testing.T) {
 	rel := reports.ReleaseAtomic()
 	var out bytes.Buffer
 	now := reports.T0
-	l := newReleaseLive(&out, targetsOf(rel), func() time.Time { return now })
+	l := newReleaseLive(&out, targetsOf(rel), targetNames(targetsOf(rel)), func() time.Time { return now })
 	api, web := rel.Targets[0].Target, rel.Targets[1].Target
 	l.event(api, gate.Event{Phase: gate.PhaseReadiness, Message: "waiting: 1 of 3 updated replicas are available"})
 	l.snapshot(api, readiness.Snapshot{Progress: workload.Progress{Message: "1 of 3 updated replicas are available"},
@@ -231,5 +231,31 @@ func TestASlackTroubleIsAWarningOfTheRelease(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "release           warning   slack: no answer within the budget") {
 		t.Errorf("the warning was not printed:\n%s", stdout.String())
+	}
+}
+
+func TestTargetNamesSayTheNamespaceOnlyWhenTheyDiffer(t *testing.T) {
+	api := workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: "shop"}
+	other := workload.Target{Kind: workload.KindDeployment, Name: "api", Namespace: "shop-canary"}
+	web := workload.Target{Kind: workload.KindRollout, Name: "web", Namespace: "shop"}
+	tests := []struct {
+		name    string
+		targets []workload.Target
+		want    string
+	}{
+		{"one namespace: kind/name", []workload.Target{api, web}, "deployment/api rollout/web"},
+		{"two namespaces: namespace/kind/name, so two apis differ", []workload.Target{api, other}, "shop/deployment/api shop-canary/deployment/api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			names := targetNames(tt.targets)
+			var got []string
+			for _, target := range tt.targets {
+				got = append(got, names[target])
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("%q, want %q", strings.Join(got, " "), tt.want)
+			}
+		})
 	}
 }
