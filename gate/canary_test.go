@@ -25,7 +25,14 @@ type rollingController struct {
 	// armed: the pods become available only once rollgate paused the
 	// Deployment (a minReadySeconds longer than rollgate takes to pin).
 	armed bool
+	// moved is when the last pod moved: the next one moves a
+	// moveEvery later, as a real pod takes its time to become available,
+	// so rollgate's pause lands before the controller goes past a step
+	// even on a loaded machine.
+	moved time.Time
 }
+
+const moveEvery = 60 * time.Millisecond
 
 func (rc *rollingController) run(ctx context.Context, t *testing.T, c *fake.Clientset) {
 	go func() {
@@ -53,7 +60,8 @@ func (rc *rollingController) tick(ctx context.Context, t *testing.T, c *fake.Cli
 		to, from = oldRS, newRS // rolled back
 	}
 	rc.armed = rc.armed || d.Spec.Paused
-	if !d.Spec.Paused && rc.armed && *to.Spec.Replicas < 3 {
+	if !d.Spec.Paused && rc.armed && *to.Spec.Replicas < 3 && time.Since(rc.moved) >= moveEvery {
+		rc.moved = time.Now()
 		for rs, v := range map[*appsv1.ReplicaSet]int32{to: *to.Spec.Replicas + 1, from: max(*from.Spec.Replicas-1, 0)} {
 			rs.Spec.Replicas, rs.Status.Replicas, rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = &v, v, v, v
 			if _, err := rss.Update(ctx, rs, metav1.UpdateOptions{}); err != nil {
