@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/rollgate/rollgate/gate/workload"
@@ -77,7 +79,14 @@ func (rc *rollingController) tick(ctx context.Context, t *testing.T, c *fake.Cli
 	rc.mu.Unlock()
 	d.Status.ObservedGeneration = d.Generation
 	d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas = u+o, u, u+o, u+o
-	if _, err := c.AppsV1().Deployments(ns).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
+	// A patch of the status alone: the fake clientset's UpdateStatus
+	// writes the whole object, and would put back a spec.paused that
+	// rollgate changed since this tick read the Deployment.
+	status, err := json.Marshal(map[string]any{"status": d.Status})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AppsV1().Deployments(ns).Patch(ctx, name, types.MergePatchType, status, metav1.PatchOptions{}, "status"); err != nil && ctx.Err() == nil {
 		t.Errorf("controller: %v", err)
 	}
 }
