@@ -8,9 +8,10 @@
 # Usage: hack/cluster.sh up|down|env|status
 #   up      start the cluster, or reuse the healthy one in the state dir.
 #           Progress goes to stderr; the last stdout line is
-#           `export KUBECONFIG=<state dir>/kubeconfig`, so `eval "$(hack/cluster.sh up)"` works.
+#           `export KUBECONFIG=<state dir>/kubeconfig`, so `eval "$(hack/cluster.sh up)"` works;
+#           the line before it exports ROLLGATE_AUDIT_LOG (see "Audit log" below).
 #   down    stop the processes of the state dir and delete it
-#   env     print the export line of the running cluster (exit 1 if none)
+#   env     print the export lines of the running cluster (exit 1 if none)
 #   status  say whether the cluster runs (exit 1 if not)
 #
 # Environment:
@@ -22,6 +23,12 @@
 #   ROLLGATE_APISERVER_PORT (26443) ROLLGATE_KCM_PORT (26257)
 #   ROLLGATE_SCHEDULER_PORT (26259) ROLLGATE_KWOK_PORT (26080)
 #   ROLLGATE_ARGO_METRICS_PORT (26090) ROLLGATE_ARGO_HEALTHZ_PORT (26091)
+#
+# Audit log: the apiserver records every mutating request (create, update,
+# patch, delete, deletecollection; Metadata level: who, what, no bodies) in
+# <state dir>/audit/audit.log, one JSON event a line, so a test can prove
+# that a command changed nothing (test/e2e counts one ServiceAccount's writes).
+# A cluster started by an older cluster.sh (another LAYOUT) is restarted by `up`.
 #
 # Pods on the fake nodes go Pending -> Running/Ready via kwok's stock stages.
 # A pod labelled rollgate.dev/sim=crashloop|imagepull|never-ready|oomkilled|failed
@@ -51,6 +58,10 @@ SIM_LABEL=rollgate.dev/sim
 # Start order; `down` stops in reverse (the apiserver hangs if etcd goes first).
 ALL=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok rollouts-controller)
 MARKER=.rollgate-cluster # only a dir holding this file is ever rm -rf'd
+# LAYOUT versions what a running cluster is expected to have; `up` restarts
+# one whose state dir records another (2: the apiserver audit log).
+LAYOUT=2
+AUDIT_LOG=$STATE/audit/audit.log
 PKI=$STATE/pki
 KUBECONFIG_PATH=$STATE/kubeconfig
 
@@ -228,7 +239,23 @@ healthy() { # every component recorded in the state dir runs and the apiserver i
 
 has_argo() { grep -qx rollouts-controller "$STATE/components" 2>/dev/null; }
 
-print_env() { printf 'export KUBECONFIG=%s\n' "$KUBECONFIG_PATH"; }
+current_layout() { [ "$(cat "$STATE/layout" 2>/dev/null)" = "$LAYOUT" ] && [ -f "$AUDIT_LOG" ]; }
+
+print_env() { printf 'export ROLLGATE_AUDIT_LOG=%s\nexport KUBECONFIG=%s\n' "$AUDIT_LOG" "$KUBECONFIG_PATH"; }
+
+write_audit_policy() { # mutating verbs only, Metadata level: small, and all a "changed nothing" proof needs
+  mkdir -p "$STATE/audit"
+  cat >"$STATE/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+# One event per request, when it is answered (ResponseComplete; Panic if it crashed).
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [create, update, patch, delete, deletecollection]
+- level: None
+EOF
+}
 
 gen_certs() {
   mkdir -p "$PKI"
@@ -361,14 +388,16 @@ cmd_up() {
   local t0 p kc=$KUBECONFIG_PATH f n crds=() cfgs=()
   t0=$(now_ms)
   lock
-  if healthy && { [ "$ARGO" = 0 ] || has_argo; }; then
+  if healthy && current_layout && { [ "$ARGO" = 0 ] || has_argo; }; then
     t0=$(($(now_ms) - t0))
     log "reusing the running cluster in $STATE (checked in $((t0 / 1000)).$(printf %03d $((t0 % 1000)))s)"
     print_env
     return 0
   fi
   if [ -d "$STATE/pids" ]; then
-    if healthy; then log "the running cluster in $STATE has no Argo Rollouts; restarting it with Argo"
+    if healthy && ! current_layout; then
+      log "the running cluster in $STATE was started by an older cluster.sh (layout $(cat "$STATE/layout" 2>/dev/null || echo 1), want $LAYOUT: no apiserver audit log); restarting it"
+    elif healthy; then log "the running cluster in $STATE has no Argo Rollouts; restarting it with Argo"
     else log "cleaning up a stale or incomplete cluster in $STATE"; fi
     stop_all
   fi
@@ -383,6 +412,8 @@ cmd_up() {
 
   mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/kwok" # etcd makes its data dir (0700)
   touch "$STATE/$MARKER" "$STATE/components"
+  echo "$LAYOUT" >"$STATE/layout"
+  write_audit_policy
   gen_certs
   write_kubeconfig
   prepare_stages
@@ -405,8 +436,17 @@ cmd_up() {
     --service-cluster-ip-range 10.96.0.0/16 \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --allow-privileged=true --profiling=false
+    --allow-privileged=true --profiling=false \
+    --audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-format json --audit-log-mode blocking \
+    --audit-log-maxsize 50 --audit-log-maxbackup 2 --audit-log-maxage 1
+  # The audit flags as k8s.io/apiserver pkg/server/options/audit.go (v0.37.2)
+  # defines them: maxsize is MB before rotation, maxbackup the rotated files
+  # kept beside audit.log (audit-<time>.log). blocking, the log backend's
+  # default, is named because the proof relies on it: each event is written
+  # before the response is sent, so a finished client's writes are all there.
   wait_until "kube-apiserver /readyz" kube-apiserver apiserver_ready
+  touch "$AUDIT_LOG" # current_layout looks for it; the apiserver writes it from the first event
 
   start kube-controller-manager --kubeconfig "$kc" \
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
@@ -500,6 +540,8 @@ cmd_status() {
   local c pid
   if healthy; then
     echo "running: $STATE (apiserver https://127.0.0.1:$APISERVER_PORT)"
+    if current_layout; then echo "  audit log $AUDIT_LOG"
+    else echo "  started by an older cluster.sh, without the audit log: 'up' restarts it"; fi
     while read -r c; do pid=$(running_pid "$c") && echo "  $c pid $pid"; done <"$STATE/components"
   else
     echo "not running: $STATE"
