@@ -69,6 +69,9 @@ func prepare(c *cli.Context, env Env, extra ...func(*Options) error) (Options, *
 		}
 	}
 	cfg, err := resolveConfig(o, c.Args().First())
+	if err == nil {
+		err = checkEnv(o, cfg, env, c.Command.Name)
+	}
 	if err != nil {
 		return o, nil, workload.Target{}, err
 	}

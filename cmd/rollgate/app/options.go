@@ -152,13 +152,27 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 	applySlack(o.Slack, cfg)
 	cfg.Default()
 	if ps := cfg.Validate(); len(ps) > 0 {
-		name := o.ConfigFile
-		if name == "" {
-			name = "the settings"
-		}
-		return nil, configError(name, ps, o.fieldSources())
+		return nil, configError(o.configName(), ps, o.fieldSources())
 	}
 	return cfg, nil
+}
+
+func (o Options) configName() string {
+	if o.ConfigFile == "" {
+		return "the settings"
+	}
+	return o.ConfigFile
+}
+
+// checkEnv fails before the cluster is touched when a variable the command
+// reads a secret from is not set: run and analyze read Prometheus', run
+// and the manual actions Slack's.
+func checkEnv(o Options, cfg *config.Config, env Env, command string) error {
+	u := config.Uses{Prometheus: command == "run" || command == "analyze", Slack: command != "check" && command != "analyze"}
+	if ps := cfg.CheckEnv(env.Lookup, u); len(ps) > 0 {
+		return configError(o.configName(), ps, o.fieldSources())
+	}
+	return nil
 }
 
 // fieldSources maps the gate-file fields a flag or variable set to that
