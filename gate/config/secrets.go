@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -79,12 +80,32 @@ func envVar(ps *Problems, path, name string) {
 		return
 	}
 	if what, ok := credentialLike(name); ok {
-		ps.add(path, "looks like %s, not the name of an environment variable: put the secret in a variable (e.g. export PROM_TOKEN=...) and name the variable here; the value is not shown", what)
+		ps.add(path, "looks like %s, not the name of an environment variable: put the secret in a variable (e.g. export %s=...) and name the variable here; the value is not shown", what, exampleVar(path))
 		return
 	}
 	if !envName.MatchString(name) {
 		ps.add(path, "must name an environment variable (letters, digits and '_', not starting with a digit), not %q: the secret itself never goes in the file", name)
 	}
+}
+
+// quoteUnlessSecret quotes v for a message, unless it looks like a
+// credential (a token pasted in the wrong place): then it says so instead.
+func quoteUnlessSecret(v string) string {
+	if what, ok := credentialLike(v); ok && !strings.HasPrefix(what, "a URL") {
+		return "a value that looks like " + what + " (not shown)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// exampleVar is the variable a fix suggests for the field at path.
+func exampleVar(path string) string {
+	for suffix, name := range map[string]string{"slack.tokenEnv": "SLACK_BOT_TOKEN", "slack.webhookEnv": "SLACK_WEBHOOK_URL",
+		"usernameEnv": "PROM_USER", "passwordEnv": "PROM_PASSWORD", "_ref": "PROM_SECRET"} {
+		if strings.HasSuffix(path, suffix) {
+			return name
+		}
+	}
+	return "PROM_TOKEN"
 }
 
 // literalHeader refuses a header whose value is a credential written in the
