@@ -3,8 +3,11 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"k8s.io/client-go/dynamic"
@@ -32,16 +35,25 @@ type conn struct {
 func connect(o Options, env Env) (*conn, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = o.Kubeconfig
-	if kc, ok := env.Lookup("KUBECONFIG"); ok {
-		rules.Precedence = filepath.SplitList(kc)
+	kcVar, kcSet := env.Lookup("KUBECONFIG")
+	if kcSet {
+		rules.Precedence = filepath.SplitList(kcVar)
 	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
 	if o.Kubeconfig != "" {
 		if _, err := os.Stat(o.Kubeconfig); err != nil {
-			return nil, usagef("--kubeconfig %s: %v", o.Kubeconfig, errors.Unwrap(err))
+			return nil, usagef("%s %s: %v: give the path of a kubeconfig file, or leave it unset to use $KUBECONFIG or ~/.kube/config",
+				o.source("kubeconfig"), o.Kubeconfig, errors.Unwrap(err))
+		}
+	} else if kcSet {
+		if err := kubeconfigVarExists(rules.Precedence); err != nil {
+			return nil, err
 		}
 	}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	if err := contextExists(cc, o); err != nil {
+		return nil, err
+	}
 	rc, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
@@ -112,4 +124,36 @@ func holderIdentity(env Env) string {
 		id += " (" + ci.URL + ")"
 	}
 	return id
+}
+
+// kubeconfigVarExists refuses a $KUBECONFIG none of whose files exist:
+// client-go would quietly fall back to in-cluster config, and the message
+// would say no configuration was found while the variable names one.
+func kubeconfigVarExists(files []string) error {
+	for _, f := range files {
+		if _, err := os.Stat(f); err == nil {
+			return nil
+		}
+	}
+	return usagef("KUBECONFIG=%s: no such file: point KUBECONFIG at your kubeconfig file, or pass --kubeconfig", strings.Join(files, string(filepath.ListSeparator)))
+}
+
+// contextExists refuses a --context the kubeconfig does not have, naming
+// the ones it has.
+func contextExists(cc clientcmd.ClientConfig, o Options) error {
+	if o.Context == "" {
+		return nil
+	}
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return usagef("load kubeconfig: %v", err)
+	}
+	if _, ok := raw.Contexts[o.Context]; ok {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(raw.Contexts))
+	if len(names) == 0 {
+		return usagef("%s %q: the kubeconfig has no contexts: set KUBECONFIG or --kubeconfig to the file that has it", o.source("context"), o.Context)
+	}
+	return usagef("%s %q: no such context in the kubeconfig: use one of %s (kubectl config get-contexts)", o.source("context"), o.Context, strings.Join(names, ", "))
 }
