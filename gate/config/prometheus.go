@@ -18,11 +18,8 @@ const TenantHeader = "X-Scope-OrgID"
 func (pr *Prometheus) validate(ps *Problems) {
 	if pr.URL == "" {
 		ps.add(pp+".url", "is required when checks are set (or pass --prometheus-url / ROLLGATE_PROMETHEUS_URL)")
-	} else if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		ps.add(pp+".url", "must be an http(s) URL like http://prometheus:9090, not %q", pr.URL)
-	} else if u.User != nil {
-		ps.add(pp+".url", "must not carry credentials: use basicAuth.usernameEnv/passwordEnv")
 	}
+	pr.validateURL(ps)
 	envVar(ps, pp+".bearerTokenEnv", pr.BearerTokenEnv)
 	if b := pr.BasicAuth; b != nil {
 		if b.UsernameEnv == "" || b.PasswordEnv == "" {
@@ -65,6 +62,19 @@ func (pr *Prometheus) validate(ps *Problems) {
 		}
 	}
 	positive(ps, pp+".timeout", pr.Timeout)
+}
+
+// validateURL checks a URL that is set, checks or not: a malformed one is
+// a mistake even where it is not used yet.
+func (pr *Prometheus) validateURL(ps *Problems) {
+	if pr.URL == "" {
+		return
+	}
+	if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ps.add(pp+".url", "must be an http(s) URL like http://prometheus:9090, not %s", quoteUnlessSecret(pr.URL))
+	} else if u.User != nil {
+		ps.add(pp+".url", "must not carry credentials: use basicAuth.usernameEnv/passwordEnv")
+	}
 }
 
 // authMethods are the ways to authenticate the file sets, by path.

@@ -85,6 +85,7 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func (c *Config) validateAnalysis(ps *Problems) {
 	a := c.Analysis
 	if len(a.Checks) == 0 {
+		a.Prometheus.validateURL(ps)
 		return
 	}
 	a.Prometheus.validate(ps)
