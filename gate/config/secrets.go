@@ -73,6 +73,13 @@ func entropy(v string) float64 {
 	return h
 }
 
+// LooksLikeCredential is credentialLike for the CLI, which must tell a
+// variable's name from a secret pasted in its place.
+func LooksLikeCredential(v string) bool {
+	_, ok := credentialLike(v)
+	return ok
+}
+
 // envVar checks a field that names an environment variable holding a
 // secret; the value is never repeated when it looks like the secret itself.
 func envVar(ps *Problems, path, name string) {

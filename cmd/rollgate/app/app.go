@@ -13,6 +13,7 @@ import (
 
 	"github.com/rollgate/rollgate/cmd/rollgate/ci"
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
 	"github.com/rollgate/rollgate/notify"
 )
 
@@ -92,11 +93,17 @@ func newApp(env Env, stdout, stderr io.Writer) *cli.App {
 
 // secretValues are the values of the variables that look like they hold a
 // secret (by name: token, secret, password, key, webhook, credential), for
-// the last-resort scrub of error messages.
+// the last-resort scrub of error messages. A *_ENV variable
+// (ROLLGATE_SLACK_TOKEN_ENV) holds the name of the variable with the
+// secret, which messages must show to be any help, unless it holds what
+// looks like the secret itself.
 func secretValues(env Env) []string {
 	var out []string
 	for name, v := range env {
 		n := strings.ToUpper(name)
+		if strings.HasSuffix(n, "_ENV") && !config.LooksLikeCredential(v) {
+			continue
+		}
 		for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "_KEY", "WEBHOOK", "CREDENTIAL", "AUTH"} {
 			if strings.Contains(n, w) && len(v) >= 6 {
 				out = append(out, v)
