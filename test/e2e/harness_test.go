@@ -29,6 +29,7 @@ import (
 var env struct {
 	skip       string // why e2e tests are skipped, "" when they run
 	kubeconfig string
+	auditLog   string // the apiserver's audit log (hack/cluster.sh exports it)
 	binary     string
 	rest       *rest.Config
 	client     kubernetes.Interface
@@ -65,7 +66,11 @@ func setup(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: build rollgate:", err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	if !sweep.report() && code == 0 {
+		code = 1
+	}
+	return code
 }
 
 // startCluster starts the local control plane, or reuses the running one.
@@ -77,6 +82,11 @@ func startCluster(root string) error {
 		return fmt.Errorf("hack/cluster.sh up: %w", err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for _, l := range lines {
+		if p, ok := strings.CutPrefix(l, "export ROLLGATE_AUDIT_LOG="); ok {
+			env.auditLog = p
+		}
+	}
 	last := lines[len(lines)-1]
 	path, ok := strings.CutPrefix(last, "export KUBECONFIG=")
 	if !ok {
@@ -187,7 +197,9 @@ func rollgate(t testing.TB, kubeconfig string, args ...string) result {
 // running is a rollgate process started in the background, whose output a
 // test can watch while it runs (to act at the right moment, not after a sleep).
 type running struct {
+	test   string
 	args   []string
+	extra  []string
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	stdout bytes.Buffer
@@ -222,9 +234,11 @@ func rollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string
 func startRollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	r := &running{args: args, done: make(chan error, 1), cancel: cancel}
+	r := &running{test: t.Name(), args: args, extra: extra, done: make(chan error, 1), cancel: cancel}
 	r.cmd = exec.CommandContext(ctx, env.binary, args...)
-	r.cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), extra...)
+	// Secret markers first: the test's own variables win over them.
+	sweep.secretsIn(t.Name(), extra)
+	r.cmd.Env = append(append(append(os.Environ(), sweep.markerEnv(extra)...), "KUBECONFIG="+kubeconfig), extra...)
 	r.cmd.Stdout, r.cmd.Stderr = lockedWriter{&r.mu, &r.stdout}, lockedWriter{&r.mu, &r.stderr}
 	r.start = time.Now()
 	if err := r.cmd.Start(); err != nil {
@@ -253,6 +267,7 @@ func (r *running) wait(t testing.TB) result {
 	r.mu.Lock()
 	res := result{stdout: r.stdout.String(), stderr: r.stderr.String(), elapsed: time.Since(r.start), finished: time.Now()}
 	r.mu.Unlock()
+	sweep.record(r.test, r.args, r.extra, res.stdout, res.stderr)
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):

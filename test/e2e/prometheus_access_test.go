@@ -60,6 +60,7 @@ func secretFile(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "secret")
 	writeFile(t, p, body+"\n")
+	sweep.secret("the secret file of "+t.Name(), body)
 	return p
 }
 
@@ -74,6 +75,8 @@ func TestPrometheusAccessThroughGuardedProxies(t *testing.T) {
 	pki := testpki.New(t)
 	const clientSecret, token = "cl1ent-s3cret-e2e", "t0ken-e2e-abc"
 	issuer := oauth2Issuer(t, "rollgate", clientSecret, token)
+	sweep.secret("a credential of "+t.Name(), clientSecret, token)
+	sweep.secret("the client key of "+t.Name(), keyLines(pki.Key)...)
 
 	tests := []struct {
 		name    string
