@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -71,6 +72,9 @@ func Parse(data []byte) (*Config, error) {
 	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
+		if n := TemplateLine(data); n > 0 {
+			return nil, Problems{{Line: n, Msg: UnrenderedTemplate}}
+		}
 		return nil, Problems{{Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
@@ -293,4 +297,25 @@ func join(path, field string) string {
 		return field
 	}
 	return path + "." + field
+}
+
+// UnrenderedTemplate is the problem of a file that still holds a Helm or
+// Go template outside quotes: YAML reads {{ .Values.x }} as a mapping.
+const UnrenderedTemplate = "looks like an unrendered template ({{ ... }} outside quotes): render it first (helm template, envsubst) and give rollgate the result"
+
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'[^']*'`)
+
+// TemplateLine is the first line (1-based) holding {{ outside a quoted
+// string or a comment, 0 when there is none.
+func TemplateLine(data []byte) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		l = quoted.ReplaceAllString(l, "")
+		if c := strings.Index(l, "#"); c >= 0 {
+			l = l[:c]
+		}
+		if strings.Contains(l, "{{") {
+			return i + 1
+		}
+	}
+	return 0
 }

@@ -1,13 +1,17 @@
 package app
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/rollgate/rollgate/gate"
+	"github.com/rollgate/rollgate/gate/config"
 	"github.com/rollgate/rollgate/gate/workload"
 )
 
@@ -31,10 +35,10 @@ func runManifestPreflight(c *cli.Context, env Env, file string) error {
 	}
 	ws, err := workload.ParseManifest(data)
 	if err != nil {
-		return usagef("--manifest %s: %v", file, err)
+		return manifestError(file, data, err)
 	}
 	if len(ws) == 0 {
-		return usagef("--manifest %s holds no Deployment or Rollout", file)
+		return usagef("--manifest %s holds no Deployment or Rollout: give the manifest of the workloads you deploy (kubectl apply -f's file or directory)", file)
 	}
 	first := ws[0]
 	rep := newReporter("check", o, env, cfg, workload.Target{Kind: workload.Kind(first.Kind), Name: first.Name, Namespace: first.Namespace}, c.App.Writer, c.App.ErrWriter)
@@ -75,4 +79,36 @@ func readManifest(path string) ([]byte, error) {
 		out = append(append(out, "\n---\n"...), b...)
 	}
 	return out, nil
+}
+
+// unknownField is how the strict decoder of a manifest's object says a
+// field is misspelled, behind the JSON decoder's own words.
+var unknownField = regexp.MustCompile(`error unmarshaling JSON: while decoding JSON: json: unknown field "([^"]+)"`)
+
+// manifestError says what is wrong with a manifest in a person's words,
+// with its line where one can be found: an unrendered template, a
+// misspelled field, else the reader's own message.
+func manifestError(file string, data []byte, err error) error {
+	if n := config.TemplateLine(data); n > 0 {
+		return usagef("--manifest %s:%d: %s", file, n, config.UnrenderedTemplate)
+	}
+	msg := err.Error()
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		msg = unknownField.ReplaceAllString(msg, fmt.Sprintf("unknown field %q: check its spelling and place (kubectl explain shows the fields)", m[1]))
+		if n := keyLine(data, m[1]); n > 0 {
+			return usagef("--manifest %s:%d: %s", file, n, msg)
+		}
+	}
+	return usagef("--manifest %s: %s", file, msg)
+}
+
+// keyLine is the first line (1-based) where key is a mapping key, 0 if none.
+func keyLine(data []byte, key string) int {
+	re := regexp.MustCompile(`^\s*(- )?` + regexp.QuoteMeta(key) + `\s*:`)
+	for i, l := range strings.Split(string(data), "\n") {
+		if re.MatchString(l) {
+			return i + 1
+		}
+	}
+	return 0
 }
