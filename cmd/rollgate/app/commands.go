@@ -2,6 +2,8 @@ package app
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 
 	"github.com/urfave/cli/v2"
 
@@ -11,7 +13,28 @@ import (
 func commands(env Env) []*cli.Command {
 	cmds := []*cli.Command{runCommand(env), checkCommand(env), analyzeCommand(env)}
 	cmds = append(cmds, manualCommands(env)...)
-	return append(cmds, validateCommand(env), versionCommand())
+	cmds = append(cmds, validateCommand(env), versionCommand())
+	for _, c := range cmds {
+		c.OnUsageError = commandUsageError
+	}
+	return cmds
+}
+
+// longFlag is a flag as urfave/cli names it in its errors ("-dry-run").
+var (
+	longFlag = regexp.MustCompile(`(^|\s)-([a-z][a-z-]+)\b`)
+	boolFlag = regexp.MustCompile(`^invalid boolean value .* for (--[a-z-]+)`)
+)
+
+// commandUsageError is a bad flag of a command: named the way it is typed
+// (--dry-run, not -dry-run), with where to read the flags, instead of the
+// whole help (which would bury the one line that matters).
+func commandUsageError(c *cli.Context, err error, _ bool) error {
+	msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+	if m := boolFlag.FindStringSubmatch(msg); m != nil {
+		msg += fmt.Sprintf(": a switch is %s or %s=false", m[1], m[1])
+	}
+	return usagef("%s (see rollgate %s --help)", msg, c.Command.Name)
 }
 
 // commandError marks an error that left one of rollgate's commands: its
