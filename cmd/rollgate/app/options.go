@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -130,6 +131,13 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 	if o.ConfigFile != "" {
 		var err error
 		if cfg, err = config.LoadFile(o.ConfigFile); err != nil {
+			if pe := new(fs.PathError); errors.As(err, &pe) {
+				where := o.ConfigFile
+				if src, ok := o.Sources["config"]; ok {
+					where = src + " " + where
+				}
+				return nil, usagef("%s: cannot read it: %v: give the path of your gate file (start from examples/gate.yaml)", where, pe.Err)
+			}
 			return nil, configError(o.ConfigFile, err, nil)
 		}
 	}

@@ -19,16 +19,20 @@ func validateCommand(env Env) *cli.Command {
 			"or prints a summary and exits 0. No cluster is contacted.",
 		Flags: []cli.Flag{configFlag()},
 		Action: action(func(c *cli.Context) error {
-			file, _ := setting(c, env, "config")
+			file, src, _ := settingFrom(c, env, "config")
 			switch {
 			case c.NArg() > 1 || (c.NArg() == 1 && file != ""):
 				return usagef("validate takes one gate file: rollgate validate FILE (or -f FILE)")
 			case c.NArg() == 1:
-				file = c.Args().First()
+				file, src = c.Args().First(), ""
 			case file == "":
 				return usagef("validate needs a gate file: rollgate validate FILE (or -f FILE)")
 			}
-			cfg, err := resolveConfig(Options{ConfigFile: file}, "")
+			o := Options{ConfigFile: file, Sources: map[string]string{}}
+			if src != "" {
+				o.Sources["config"] = src
+			}
+			cfg, err := resolveConfig(o, "")
 			if err != nil {
 				return err
 			}
