@@ -291,7 +291,7 @@ func (c *Config) validateNotify(ps *Problems) {
 		ps.add("notify.slack", "needs tokenEnv (bot token), webhookEnv (incoming webhook) or both")
 	}
 	if s.TokenEnv != "" && s.Channel == "" {
-		ps.add("notify.slack.channel", "is required with tokenEnv, e.g. \"#deploys\"")
+		ps.add("notify.slack.channel", "is required with tokenEnv: set it, e.g. \"#deploys\" (or pass --slack-channel)")
 	}
 	envVar(ps, "notify.slack.tokenEnv", s.TokenEnv)
 	envVar(ps, "notify.slack.webhookEnv", s.WebhookEnv)

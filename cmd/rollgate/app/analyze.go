@@ -129,7 +129,7 @@ func (e envRefs) Fetch(_ context.Context, name string) (string, error) {
 // replayWindow reads --from/--to: RFC 3339 times or durations ago.
 func replayWindow(c *cli.Context, env Env, now time.Time) (from, to time.Time, err error) {
 	parse := func(flag string) (time.Time, bool, error) {
-		v, ok := setting(c, env, flag)
+		v, src, ok := settingFrom(c, env, flag)
 		if !ok {
 			return time.Time{}, false, nil
 		}
@@ -139,7 +139,7 @@ func replayWindow(c *cli.Context, env Env, now time.Time) (from, to time.Time, e
 		if d, err := time.ParseDuration(strings.TrimPrefix(v, "-")); err == nil && d >= 0 {
 			return now.Add(-d), true, nil
 		}
-		return time.Time{}, false, usagef("--%s %q: use an RFC 3339 time (2026-11-27T10:00:00Z) or a duration ago (2h)", flag, v)
+		return time.Time{}, false, usagef("%s %q: use an RFC 3339 time (2026-11-27T10:00:00Z) or a duration ago (2h)", src, v)
 	}
 	from, hasFrom, err := parse("from")
 	if err != nil {
