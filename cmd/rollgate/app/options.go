@@ -138,7 +138,7 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 				}
 				return nil, usagef("%s: cannot read it: %v: give the path of your gate file (start from examples/gate.yaml)", where, pe.Err)
 			}
-			return nil, configError(o.ConfigFile, err, nil)
+			return nil, configError(o.configName(), err, nil)
 		}
 	}
 	if target != "" {
@@ -165,12 +165,19 @@ func resolveConfig(o Options, target string) (*config.Config, error) {
 	return cfg, nil
 }
 
+// configName is the gate file as messages name it.
 func (o Options) configName() string {
-	if o.ConfigFile == "" {
-		return "the settings"
+	switch o.ConfigFile {
+	case "":
+		return settingsName
+	case "-":
+		return "<stdin>"
 	}
 	return o.ConfigFile
 }
+
+// settingsName stands for the flags and variables when there is no gate file.
+const settingsName = "the settings"
 
 // checkEnv fails before the cluster is touched when a variable the command
 // reads a secret from is not set: run and analyze read Prometheus', run
@@ -210,6 +217,8 @@ func configError(file string, err error, fromFlags map[string]string) error {
 				msg += "\n  " + src + ": " + p.Msg
 			case p.Line > 0:
 				msg += fmt.Sprintf("\n  %s:%d: %s", file, p.Line, p)
+			case file != settingsName:
+				msg += "\n  " + file + ": " + p.String() // a problem of the whole file: still one line naming it
 			default:
 				msg += "\n  " + p.String()
 			}
