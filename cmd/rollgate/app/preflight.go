@@ -1,11 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -35,7 +37,8 @@ func runManifestPreflight(c *cli.Context, env Env, file string) error {
 	}
 	ws, err := workload.ParseManifest(data)
 	if err != nil {
-		return manifestError(file, data, err)
+		fi, serr := os.Stat(file)
+		return manifestError(file, data, err, file == "-" || (serr == nil && !fi.IsDir()))
 	}
 	if len(ws) == 0 {
 		return usagef("--manifest %s holds no Deployment or Rollout: give the manifest of the workloads you deploy (kubectl apply -f's file or directory)", file)
@@ -85,14 +88,29 @@ func readManifest(path string) ([]byte, error) {
 // field is misspelled, behind the JSON decoder's own words.
 var unknownField = regexp.MustCompile(`error unmarshaling JSON: while decoding JSON: json: unknown field "([^"]+)"`)
 
+// yamlLine is a YAML syntax error of one document of a manifest.
+var yamlLine = regexp.MustCompile(`^document (\d+): not valid YAML: (?:error converting YAML to JSON: )?yaml: line (\d+): (.*)$`)
+
 // manifestError says what is wrong with a manifest in a person's words,
-// with its line where one can be found: an unrendered template, a
-// misspelled field, else the reader's own message.
-func manifestError(file string, data []byte, err error) error {
-	if n := config.TemplateLine(data); n > 0 {
+// with its line where one can be found: an unrendered template, a YAML
+// syntax error, a misspelled field, else the reader's own message. Lines
+// are given for one file (single), not for a directory read as one stream.
+func manifestError(file string, data []byte, err error, single bool) error {
+	if n := config.TemplateLine(data); n > 0 && single {
 		return usagef("--manifest %s:%d: %s", file, n, config.UnrenderedTemplate)
 	}
 	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil && single {
+		doc, _ := strconv.Atoi(m[1])
+		n, _ := strconv.Atoi(m[2])
+		hint := ""
+		if strings.Contains(m[3], "found character that cannot start any token") && bytes.ContainsRune(data, '\t') {
+			hint = " (a tab: YAML indents with spaces only)"
+		}
+		if start := documentLine(data, doc); start > 0 {
+			return usagef("--manifest %s:%d: not valid YAML: %s%s: fix the syntax there", file, start+n-1, m[3], hint)
+		}
+	}
 	if m := unknownField.FindStringSubmatch(msg); m != nil {
 		msg = unknownField.ReplaceAllString(msg, fmt.Sprintf("unknown field %q: check its spelling and place (kubectl explain shows the fields)", m[1]))
 		if n := keyLine(data, m[1]); n > 0 {
@@ -109,6 +127,30 @@ func keyLine(data []byte, key string) int {
 		if re.MatchString(l) {
 			return i + 1
 		}
+	}
+	return 0
+}
+
+// documentLine is the line (1-based) where the manifest's doc-th document
+// starts, counting documents as k8s.io/apimachinery's YAMLReader does
+// (split at lines starting with ---, empty ones skipped); 0 if none.
+func documentLine(data []byte, doc int) int {
+	lines := strings.Split(string(data), "\n")
+	start, n, content := 1, 0, false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "---") {
+			if content {
+				if n++; n == doc {
+					return start
+				}
+			}
+			start, content = i+2, false
+			continue
+		}
+		content = content || i < len(lines)-1 || l != ""
+	}
+	if content && n+1 == doc {
+		return start
 	}
 	return 0
 }
