@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	yaml3 "go.yaml.in/yaml/v3"
@@ -38,7 +40,7 @@ func scanYAML(data []byte) (fieldLines, Problems) {
 		if errors.Is(err, io.EOF) {
 			return fieldLines{}, nil
 		}
-		return nil, Problems{{Msg: yamlMessage(err, data)}}
+		return nil, Problems{yamlProblem(err, data)}
 	}
 	ls, ps := fieldLines{}, Problems{}
 	walkYAML(&doc, "", ls, &ps)
@@ -81,13 +83,23 @@ func walkYAML(n *yaml3.Node, path string, ls fieldLines, ps *Problems) {
 	}
 }
 
-// yamlMessage is a YAML syntax error for people; tabs get their own hint.
-func yamlMessage(err error, data []byte) string {
-	msg := "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
+// yamlLineOf is the line a YAML syntax error names.
+var yamlLineOf = regexp.MustCompile(`^line (\d+): `)
+
+// yamlProblem is a YAML syntax error for people, at its line when it
+// names one; tabs get their own hint.
+func yamlProblem(err error, data []byte) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if m := yamlLineOf.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = strings.TrimPrefix(msg, m[0])
+	}
+	msg = "not valid YAML: " + msg
 	if bytes.ContainsRune(data, '\t') && strings.Contains(err.Error(), "found character that cannot start any token") {
 		msg += " (a tab: YAML indents with spaces only)"
 	}
-	return msg
+	return Problem{Line: line, Msg: msg}
 }
 
 // otherObject recognises a file that is another Kubernetes object (a Role,
