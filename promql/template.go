@@ -78,14 +78,15 @@ func unknownVariable(err error, data map[string]string) error {
 	}
 	slices.Sort(known)
 	msg := fmt.Sprintf("template: %s: map has no entry for key %q: no such variable (known: %s)", m[1], m[2], strings.Join(known, ", "))
-	if near := nearest("."+m[2], known); near != "" {
+	if near := Nearest("."+m[2], known); near != "" {
 		msg += "; did you mean " + near + "?"
 	}
 	return errors.New(msg)
 }
 
-// nearest is the known name within two edits of name, if one is.
-func nearest(name string, known []string) string {
+// Nearest is the known name within two edits of name, if one is: the
+// "did you mean" of a misspelling.
+func Nearest(name string, known []string) string {
 	best, bestD := "", 3
 	for _, k := range known {
 		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestD {

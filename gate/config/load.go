@@ -13,6 +13,7 @@ import (
 
 	"github.com/rollgate/rollgate/gate/analysis"
 	"github.com/rollgate/rollgate/gate/preflight"
+	"github.com/rollgate/rollgate/promql"
 	"sigs.k8s.io/yaml"
 )
 
@@ -206,7 +207,12 @@ func checkStruct(ps *Problems, path string, v any, t reflect.Type) {
 	for _, k := range sortedKeys(m) {
 		f, ok := fields[k]
 		if !ok {
-			ps.add(join(path, k), "unknown field (known: %s)", strings.Join(fieldNames(fields), ", "))
+			names := fieldNames(fields)
+			msg := fmt.Sprintf("unknown field (known: %s)", strings.Join(names, ", "))
+			if near := promql.Nearest(k, names); near != "" {
+				msg += fmt.Sprintf("; did you mean %s?", near)
+			}
+			ps.add(join(path, k), "%s", msg)
 			continue
 		}
 		checkShape(ps, join(path, k), m[k], f.Type)
