@@ -77,12 +77,21 @@ func serviceAccountKubeconfig(t testing.TB, ns, name string, rules []rbacv1.Poli
 			t.Fatalf("create role binding: %v", err)
 		}
 	}
+	return tokenKubeconfig(t, ns, sa.Name)
+}
+
+// tokenKubeconfig mints a token of the ServiceAccount ns/name
+// (TokenRequest) and writes a kubeconfig that authenticates with it. The
+// token is a secret: the sweep looks for it in every output.
+func tokenKubeconfig(t testing.TB, ns, name string) string {
+	t.Helper()
 	hour := int64(3600)
-	tok, err := c.CoreV1().ServiceAccounts(ns).CreateToken(ctx, sa.Name,
+	tok, err := cluster(t).CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name,
 		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &hour}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("create token: %v", err)
 	}
+	sweep.secret("the token of ServiceAccount "+ns+"/"+name, tok.Status.Token)
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: env.rest.Host, CertificateAuthorityData: env.rest.CAData}
 	if len(env.rest.CAData) == 0 {

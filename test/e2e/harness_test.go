@@ -233,6 +233,13 @@ func rollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string
 
 func startRollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...string) *running {
 	t.Helper()
+	return startRollgateEnvInput(t, kubeconfig, extra, "", args...)
+}
+
+// startRollgateEnvInput is startRollgateEnv with stdin as the standard
+// input ("" for none).
+func startRollgateEnvInput(t testing.TB, kubeconfig string, extra []string, stdin string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	r := &running{test: t.Name(), args: args, extra: extra, done: make(chan error, 1), cancel: cancel}
 	r.cmd = exec.CommandContext(ctx, env.binary, args...)
@@ -240,6 +247,9 @@ func startRollgateEnv(t testing.TB, kubeconfig string, extra []string, args ...s
 	sweep.secretsIn(t.Name(), extra)
 	r.cmd.Env = append(append(append(os.Environ(), sweep.markerEnv(extra)...), "KUBECONFIG="+kubeconfig), extra...)
 	r.cmd.Stdout, r.cmd.Stderr = lockedWriter{&r.mu, &r.stdout}, lockedWriter{&r.mu, &r.stderr}
+	if stdin != "" {
+		r.cmd.Stdin = strings.NewReader(stdin)
+	}
 	r.start = time.Now()
 	if err := r.cmd.Start(); err != nil {
 		cancel()
