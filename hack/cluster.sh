@@ -118,8 +118,16 @@ start() { # start NAME ARGS...: run $BIN_DIR/NAME in the background, logs and pi
   # setsid: own session, so a Ctrl-C or hangup of the caller does not reach it.
   # 9>&-: the daemon must not inherit (and so hold) the flock.
   setsid "$BIN_DIR/$name" "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$STATE/pids/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$STATE/pids/$name.pid"
   echo "$name" >>"$STATE/components"
+  # Until the forked shell has exec'd, the pid's argv[0] is not NAME and
+  # running_pid would call it dead: wait_until then fails a healthy start.
+  for ((i = 0; i < 100; i++)); do
+    ! running_pid "$name" >/dev/null || break
+    ! gone "$pid" || break
+    sleep 0.02
+  done
 }
 
 gone() { # gone PID: the process has exited (or is a zombie); an exiting one still holds its ports
