@@ -177,7 +177,7 @@ func (o Options) configName() string {
 }
 
 // settingsName stands for the flags and variables when there is no gate file.
-const settingsName = "the settings"
+const settingsName = "the flags and variables"
 
 // checkEnv fails before the cluster is touched when a variable the command
 // reads a secret from is not set: run and analyze read Prometheus', run
@@ -206,7 +206,11 @@ func (o Options) fieldSources() map[string]string {
 
 func configError(file string, err error, fromFlags map[string]string) error {
 	if ps, ok := err.(config.Problems); ok {
-		msg := fmt.Sprintf("%s is not valid (%d problem", file, len(ps))
+		verb := "is"
+		if file == settingsName {
+			verb = "are"
+		}
+		msg := fmt.Sprintf("%s %s not valid (%d problem", file, verb, len(ps))
 		if len(ps) > 1 {
 			msg += "s"
 		}
