@@ -28,7 +28,8 @@ var markerVars = []string{
 	"SLACK_BOT_TOKEN", "SLACK_WEBHOOK_URL", // notify.slack.tokenEnv / webhookEnv
 	"PROM_TOKEN", "PROM_PASSWORD", "MIMIR_PASSWORD", // analysis.prometheus.bearerTokenEnv, basicAuth.passwordEnv, http.*_ref
 	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", // analysis.prometheus.sigv4
-	"GITHUB_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", // in every CI job's environment
+	"PROM_CLIENT_SECRET",                                                                            // analysis.prometheus.http.oauth2.client_secret_ref
+	"GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN", "CI_REGISTRY_PASSWORD", // in CI jobs' environment
 }
 
 // reportFlags name files a run writes; reportVars the variables that do.
