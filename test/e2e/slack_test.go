@@ -23,7 +23,7 @@ func (f *runFixture) slackGate(t testing.TB, slack string) string {
 func TestRunTellsSlackOneLivingMessagePerRun(t *testing.T) {
 	t.Parallel()
 	f := newRunFixture(t)
-	slack := slacktest.New(t)
+	slack := slackServer(t)
 	slack.RequireToken(slackToken)
 	gateFile := f.slackGate(t, fmt.Sprintf(`{channel: "#deploys", tokenEnv: SLACK_BOT_TOKEN, webhookEnv: SLACK_WEBHOOK_URL, apiURL: %q, updateInterval: 1s}`, slack.APIURL()))
 	secrets := []string{"SLACK_BOT_TOKEN=" + slackToken, "SLACK_WEBHOOK_URL=" + slack.WebhookURL()}
@@ -71,7 +71,7 @@ func TestRunTellsSlackOneLivingMessagePerRun(t *testing.T) {
 func TestSlackTroubleChangesNothingAndLeaksNoSecret(t *testing.T) {
 	t.Parallel()
 	f := newRunFixture(t)
-	slack := slacktest.New(t)
+	slack := slackServer(t)
 	// Every Slack call fails: rate limited first, then server errors.
 	slack.Inject(slacktest.RateLimited(1), slacktest.Status(500))
 	for range 50 {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rollgate/rollgate/gate/config"
+	"github.com/rollgate/rollgate/notify/slacktest"
 )
 
 // The secret sweep: every run of the binary gets each secret variable
@@ -172,6 +173,24 @@ func reportPaths(args, extra []string) []string {
 		}
 	}
 	return out
+}
+
+// slackServer is a fake Slack whose every message the sweep reads when the
+// test ends: what rollgate tells Slack is output too (the token each call
+// carries is its credential, not output).
+func slackServer(t *testing.T) *slacktest.Server {
+	t.Helper()
+	srv := slacktest.New(t)
+	t.Cleanup(func() {
+		var b strings.Builder
+		for _, c := range srv.Calls() {
+			fmt.Fprintf(&b, "%s %s %s\n%s\n%s\n", c.Method, c.Channel, c.Text, c.Blocks, c.Attachments)
+		}
+		sweep.mu.Lock()
+		sweep.outputs = append(sweep.outputs, sweepOutput{t.Name(), "the messages to Slack", b.String()})
+		sweep.mu.Unlock()
+	})
+	return srv
 }
 
 // leaks are the markers and secrets found, one line each.
