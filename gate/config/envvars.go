@@ -26,7 +26,7 @@ func (c *Config) EnvVars(u Uses) []EnvVar {
 			out = append(out, EnvVar{Path: path, Name: name, What: what})
 		}
 	}
-	if pr := c.Analysis.Prometheus; u.Prometheus && len(c.Analysis.Checks) > 0 {
+	if pr := c.Analysis.Prometheus; u.Prometheus && c.hasChecks() {
 		add(pp+".bearerTokenEnv", pr.BearerTokenEnv, "the Prometheus bearer token")
 		if b := pr.BasicAuth; b != nil {
 			add(pp+".basicAuth.usernameEnv", b.UsernameEnv, "the Prometheus user name")
@@ -67,4 +67,18 @@ func (c *Config) CheckEnv(lookup func(string) (string, bool), u Uses) Problems {
 		}
 	}
 	return ps.at(c.lines)
+}
+
+// hasChecks says whether any check queries Prometheus: the analysis's, or
+// one target's own (a release's targets: list).
+func (c *Config) hasChecks() bool {
+	if len(c.Analysis.Checks) > 0 {
+		return true
+	}
+	for _, t := range c.Targets {
+		if t.Analysis != nil && len(t.Analysis.Checks) > 0 {
+			return true
+		}
+	}
+	return false
 }

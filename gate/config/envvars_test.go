@@ -33,10 +33,16 @@ func TestEveryVariableACommandReadsIsCheckedSetWithTheFix(t *testing.T) {
 		{"Slack's variables do not matter to a command that does not notify", Uses{Prometheus: true}, "SLACK_BOT_TOKEN", ""},
 		{"Prometheus' variables do not matter to a command without metrics", Uses{Slack: true}, "PROM_USER", ""},
 		{"a webhook variable holding no URL is refused without its value", Uses{Slack: true}, "", "does not hold an http(s) URL"},
+		{"a release target's own checks read Prometheus' variables too", Uses{Prometheus: true}, "PROM_PASSWORD", "passwordEnv: names the variable PROM_PASSWORD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse([]byte(envGate))
+			gate := envGate
+			if strings.Contains(tt.name, "release") {
+				gate = strings.Replace(envGate, "  checks:\n  - {name: errors, query: vector(0), max: 1}\n", "", 1) +
+					"targets:\n- name: api\n  analysis:\n    checks:\n    - {name: errors, query: vector(0), max: 1}\n"
+			}
+			cfg, err := Parse([]byte(gate))
 			if err != nil {
 				t.Fatal(err)
 			}

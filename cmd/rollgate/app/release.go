@@ -85,6 +85,9 @@ func runRelease(c *cli.Context, env Env) error {
 		return err
 	}
 	cfg, err := resolveConfig(o, "")
+	if err == nil {
+		err = checkEnv(o, cfg, env, "run")
+	}
 	if err != nil {
 		return err
 	}
