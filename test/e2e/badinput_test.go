@@ -95,6 +95,10 @@ var flagCases = []badCase{
 		env: []string{"CORPUS_SLACK_HOOK=" + randomToken}, source: "--slack-webhook-env", fix: "export CORPUS_SLACK_HOOK=https://hooks.slack.com/services/...", secrets: []string{randomToken}},
 	{name: "a Slack bot token without a channel", args: []string{"run", "deployment/api", "--slack-token-env", "CORPUS_SLACK_TOKEN"},
 		env: []string{"CORPUS_SLACK_TOKEN=" + slackBotToken}, source: "notify.slack.channel", fix: "or pass --slack-channel", secrets: []string{slackBotToken}},
+	{name: "a release whose Slack token variable is not set", args: []string{"run", "deployment/api", "deployment/web", "-n", "{ns}", "--slack-channel", "#deploys", "--slack-token-env", "CORPUS_SLACK_TOKEN"},
+		source: "--slack-token-env", fix: "export CORPUS_SLACK_TOKEN (the Slack bot token, xoxb-...) in the job"},
+	{name: "a release selector with a Slack token pasted as its variable", args: []string{"run", "-l", "app=api", "-n", "{ns}", "--slack-channel", "#deploys", "--slack-token-env", slackBotToken},
+		source: "--slack-token-env", fix: "put the secret in a variable", secrets: []string{slackBotToken}},
 	// Report files that cannot be written: refused before the gate acts.
 	{name: "a JUnit path in a missing directory", args: []string{"run", "deployment/api", "--junit", "{dir}/missing/junit.xml"},
 		source: "--junit", fix: "create the directory first, or choose another path"},
@@ -167,10 +171,14 @@ func TestBadInputCorpus(t *testing.T) {
 		t.Fatalf("the corpus has %d cases, want at least 60", len(cases))
 	}
 	ns := namespace(t)
-	// A real, ready Deployment: a case that slipped through would gate it,
-	// and write (the Lease, the actions), and the audit would see it.
-	create(t, ns, deployment("api", 1, "registry.local/api:v1"))
+	// Real, ready Deployments (a release of two for the release cases): a
+	// case that slipped through would gate them, and write (the Leases, the
+	// actions), and the audit would see it.
+	for _, name := range []string{"api", "web"} {
+		create(t, ns, deployment(name, 1, "registry.local/"+name+":v1"))
+	}
 	waitAvailable(t, ns, "api")
+	waitAvailable(t, ns, "web")
 	corpusRole(t, ns)
 	kubeconfigs := make([]string, len(cases))
 	for i := range cases {
