@@ -210,13 +210,14 @@ func deployment(ns, name string, replicas, deadline int32, v string, sim bool) *
 	}
 }
 
-// release patches every Deployment of ns to v2, the healthy ones first
-// and the doomed one (crash-looping) last; it returns when that was
-// applied.
+// release patches every Deployment of ns to v2, the doomed one
+// (crash-looping) first, so the deployment controller, whose queue is
+// first in first out, makes its new revision first: what is left of the
+// time to its verdict is the gate's. It returns when that one was applied.
 func release(ctx context.Context, cs kubernetes.Interface, ns string, names []string) (time.Time, error) {
-	patch := func(name string, sim bool) error {
+	patch := func(name string) error {
 		labels := map[string]any{"app": name}
-		if sim {
+		if name == doomed {
 			labels[simLabel] = "crashloop"
 		}
 		p, _ := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{
@@ -226,13 +227,11 @@ func release(ctx context.Context, cs kubernetes.Interface, ns string, names []st
 		_, err := cs.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, p, metav1.PatchOptions{})
 		return err
 	}
-	if err := each(names[:len(names)-1], func(n string) error { return patch(n, false) }); err != nil {
+	if err := patch(doomed); err != nil {
 		return time.Time{}, err
 	}
-	if err := patch(doomed, true); err != nil {
-		return time.Time{}, err
-	}
-	return time.Now(), nil
+	applied := time.Now()
+	return applied, each(names[:len(names)-1], patch)
 }
 
 // each runs fn on every name, a few at a time.
@@ -277,6 +276,24 @@ func settled(ctx context.Context, cs kubernetes.Interface, ns string, replicas i
 		case <-ctx.Done():
 			return fmt.Errorf("namespace %s: the Deployments did not roll out in %s", ns, timeout)
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// observedAfter polls Deployment name until its controller observed the
+// spec applied at applied, and says how long after that was.
+func observedAfter(ctx context.Context, cs kubernetes.Interface, ns, name string, applied time.Time) time.Duration {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	for {
+		d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+		if err == nil && d.Status.ObservedGeneration >= d.Generation {
+			return time.Since(applied)
+		}
+		select {
+		case <-ctx.Done():
+			return 0
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -43,11 +43,8 @@ func main() {
 }
 
 type bench struct {
+	settings
 	cs       kubernetes.Interface
-	rollgate string
-	kubectl  string
-	replicas int32
-	deadline int32
 	dir      string
 	rg, kc   identity
 	gateFile string
@@ -60,8 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sizes := fs.String("sizes", "1,10,100", "release sizes N, comma-separated")
 	rollgate := fs.String("rollgate", "bin/rollgate", "the rollgate binary")
 	kubectl := fs.String("kubectl", "kubectl", "the kubectl binary")
-	replicas := fs.Int("replicas", 2, "replicas of each Deployment")
-	deadline := fs.Int("deadline", 25, "progressDeadlineSeconds of each Deployment: when kubectl gives up on the doomed one")
+	replicas := fs.Int("replicas", 1, "replicas of each Deployment")
+	deadline := fs.Int("deadline", 25, "progressDeadlineSeconds of the doomed Deployment: when kubectl gives up on it")
+	healthyDeadline := fs.Int("healthy-deadline", 300, "progressDeadlineSeconds of the healthy Deployments: more than a busy cluster needs to roll out 100")
+	reports := fs.String("reports", "", "a directory to keep rollgate's JSON reports in (default: not kept)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -74,14 +73,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		ns = append(ns, n)
 	}
-	if err := bench1(ctx, ns, *rollgate, *kubectl, int32(*replicas), int32(*deadline), stdout, stderr); err != nil {
+	if err := bench1(ctx, ns, settings{rollgate: *rollgate, kubectl: *kubectl, replicas: int32(*replicas),
+		deadline: int32(*deadline), healthyDeadline: int32(*healthyDeadline), reports: *reports}, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "benchrelease: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func bench1(ctx context.Context, sizes []int, rollgate, kubectl string, replicas, deadline int32, stdout, stderr io.Writer) error {
+// settings are the bench's flags.
+type settings struct {
+	rollgate, kubectl         string
+	replicas                  int32
+	deadline, healthyDeadline int32
+	reports                   string
+}
+
+func bench1(ctx context.Context, sizes []int, set settings, stdout, stderr io.Writer) error {
 	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(clientcmd.NewDefaultClientConfigLoadingRules(), nil).ClientConfig()
 	if err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
@@ -91,7 +99,7 @@ func bench1(ctx context.Context, sizes []int, rollgate, kubectl string, replicas
 	if err != nil {
 		return err
 	}
-	if rollgate, err = filepath.Abs(rollgate); err != nil {
+	if set.rollgate, err = filepath.Abs(set.rollgate); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "benchrelease")
@@ -99,8 +107,7 @@ func bench1(ctx context.Context, sizes []int, rollgate, kubectl string, replicas
 		return err
 	}
 	defer os.RemoveAll(dir)
-	b := &bench{cs: cs, rollgate: rollgate, kubectl: kubectl, replicas: replicas, deadline: deadline, dir: dir, log: stderr,
-		gateFile: filepath.Join(dir, "gate.yaml")}
+	b := &bench{settings: set, cs: cs, dir: dir, log: stderr, gateFile: filepath.Join(dir, "gate.yaml")}
 	if err := os.WriteFile(b.gateFile, []byte("apiVersion: rollgate.dev/v1alpha1\nkind: Gate\ntimeout: 5m\npolicy: {release: independent}\n"), 0o600); err != nil {
 		return err
 	}
@@ -112,7 +119,7 @@ func bench1(ctx context.Context, sizes []int, rollgate, kubectl string, replicas
 	b.rg, b.kc = ids[0], ids[1]
 	// kubectl at its cheapest: its discovery cache is warm, as after the
 	// first kubectl of a CI job, so its processes make no discovery calls.
-	warm, err := runAll(b.kc.kubeconfig, [][]string{{kubectl, "--cache-dir", b.cacheDir(), "api-resources"}})
+	warm, err := runAll(b.kc.kubeconfig, [][]string{{b.kubectl, "--cache-dir", b.cacheDir(), "api-resources"}})
 	if err != nil || warm[0].code != 0 {
 		return fmt.Errorf("warm kubectl's discovery cache: %v %s", err, warm[0].failure())
 	}
@@ -128,6 +135,13 @@ func bench1(ctx context.Context, sizes []int, rollgate, kubectl string, replicas
 	return nil
 }
 
+func (b *bench) deadlineOf(name string) int32 {
+	if name == doomed {
+		return b.deadline
+	}
+	return b.healthyDeadline
+}
+
 func (b *bench) cacheDir() string { return filepath.Join(b.dir, "kubectl-cache") }
 
 func (b *bench) logf(format string, args ...any) {
@@ -136,9 +150,17 @@ func (b *bench) logf(format string, args ...any) {
 
 // gated is one gate's side of a release of N: the figures printed.
 type gated struct {
-	wall        time.Duration // first process start to last exit
-	healthy     time.Duration // start to the last healthy target's verdict (0: none)
-	doomed      time.Duration // the doomed Deployment's apply to the verdict on it
+	wall    time.Duration // first process start to last exit
+	healthy time.Duration // start to the last healthy target's verdict (0: none)
+	doomed  time.Duration // the doomed Deployment's apply to the verdict on it
+	// split is where rollgate's doomed time went: to its Lease (they are
+	// taken one after the other), to the controller observing the new
+	// spec (pinning waits for it), and from the pin to the verdict.
+	split [3]time.Duration
+	// observed is when the deployment controller had observed the doomed
+	// Deployment's new spec (status.observedGeneration), after its apply:
+	// neither gate can judge a revision before the controller made it.
+	observed    time.Duration
 	doomedCode  int
 	rssKiB      int64 // summed over the processes
 	maxRSSKiB   int64 // of the largest one
@@ -171,7 +193,7 @@ func (b *bench) size(ctx context.Context, n int) (row, error) {
 			return row{}, err
 		}
 		if err := each(names, func(name string) error {
-			_, err := b.cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, name, b.replicas, b.deadline, "v1", false), metav1.CreateOptions{})
+			_, err := b.cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, name, b.replicas, b.deadlineOf(name), "v1", false), metav1.CreateOptions{})
 			return err
 		}); err != nil {
 			return row{}, err
@@ -234,7 +256,10 @@ func (b *bench) race(ctx context.Context, ns string, names []string, id identity
 	if err != nil {
 		return gated{}, err
 	}
+	observed := make(chan time.Duration, 1)
+	go func() { observed <- observedAfter(ctx, b.cs, ns, doomed, applied) }()
 	g, err := gateRun(ns, names, applied)
+	g.observed = <-observed
 	if err != nil {
 		return g, err
 	}
@@ -261,6 +286,11 @@ func (b *bench) rollgateRun(ns string, names []string, applied time.Time) (gated
 	if err != nil {
 		return g, fmt.Errorf("no report: %s", p.failure())
 	}
+	if b.reports != "" {
+		if err := os.WriteFile(filepath.Join(b.reports, filepath.Base(report)), raw, 0o644); err != nil {
+			return g, err
+		}
+	}
 	var rep gate.ReleaseReport
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		return g, fmt.Errorf("report %s: %w", report, err)
@@ -268,12 +298,16 @@ func (b *bench) rollgateRun(ns string, names []string, applied time.Time) (gated
 	decisions := map[string]int{}
 	for _, t := range rep.Targets {
 		decisions[t.Decision]++
-		at := firstDecide(t)
+		at := firstEvent(t, gate.PhaseDecide)
 		if at.IsZero() {
 			continue
 		}
 		if t.Target.Name == doomed {
 			g.doomed = at.Sub(applied)
+			lock, pin := firstEvent(t, gate.PhaseLock), firstEvent(t, gate.PhasePin)
+			if !lock.IsZero() && !pin.IsZero() {
+				g.split = [3]time.Duration{lock.Sub(applied), pin.Sub(lock), at.Sub(pin)}
+			}
 		} else {
 			g.healthy = max(g.healthy, at.Sub(p.start))
 		}
@@ -285,11 +319,11 @@ func (b *bench) rollgateRun(ns string, names []string, applied time.Time) (gated
 	return g, nil
 }
 
-// firstDecide is when the target's verdict was taken: its first decide
-// event (a later one would follow a canary step).
-func firstDecide(t *gate.Report) time.Time {
+// firstEvent is when the target first reached phase: for decide, its
+// verdict (a later one would follow a canary step).
+func firstEvent(t *gate.Report, phase gate.Phase) time.Time {
 	for _, e := range t.Timeline {
-		if e.Phase == gate.PhaseDecide {
+		if e.Phase == phase {
 			return e.At
 		}
 	}
@@ -322,6 +356,7 @@ func (b *bench) kubectlRun(ns string, names []string, applied time.Time) (gated,
 	var g gated
 	first, last := ps[0].start, ps[0].end
 	ok := 0
+	var failed []string
 	for i, p := range ps {
 		first, last = minTime(first, p.start), maxTime(last, p.end)
 		g.rssKiB += p.maxRSSKiB
@@ -331,14 +366,23 @@ func (b *bench) kubectlRun(ns string, names []string, applied time.Time) (gated,
 			continue
 		}
 		if p.code != 0 {
-			return g, fmt.Errorf("healthy %s: %s", names[i], p.failure())
+			failed = append(failed, fmt.Sprintf("%s exit %d (%s)", names[i], p.code, lastLine(p.stderr.String())))
+			continue
 		}
 		ok++
 		g.healthy = max(g.healthy, p.end.Sub(ps[0].start))
 	}
 	g.wall = last.Sub(first)
 	g.outcome = fmt.Sprintf("%d exit 0, %s exit %d", ok, doomed, g.doomedCode)
+	if len(failed) > 0 {
+		g.outcome += "; healthy but failed: " + strings.Join(failed, ", ")
+	}
 	return g, nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 func minTime(a, b time.Time) time.Time {
