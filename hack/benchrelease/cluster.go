@@ -52,6 +52,17 @@ func (id identity) flowSchema() string { return prefix + "-" + id.name }
 // never queued, as the admin's requests are) and a kubeconfig per gate
 // with a token of its ServiceAccount.
 func setupIdentities(ctx context.Context, cs kubernetes.Interface, admin *rest.Config, dir string, names ...string) ([]identity, error) {
+	for { // the last run's is deleted when it ends: wait until it is gone
+		cur, err := cs.CoreV1().Namespaces().Get(ctx, prefix, metav1.GetOptions{})
+		if err != nil || cur.DeletionTimestamp == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: prefix}}
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("namespace %s: %w", prefix, err)
@@ -280,14 +291,15 @@ func settled(ctx context.Context, cs kubernetes.Interface, ns string, replicas i
 	}
 }
 
-// observedAfter polls Deployment name until its controller observed the
-// spec applied at applied, and says how long after that was.
-func observedAfter(ctx context.Context, cs kubernetes.Interface, ns, name string, applied time.Time) time.Duration {
+// madeAfter polls the ReplicaSets of Deployment name until the
+// controller made the one of the crash-looping template, and says how long
+// after applied that was.
+func madeAfter(ctx context.Context, cs kubernetes.Interface, ns, name string, applied time.Time) time.Duration {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	for {
-		d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
-		if err == nil && d.Status.ObservedGeneration >= d.Generation {
+		rss, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name + "," + simLabel + "=crashloop"})
+		if err == nil && len(rss.Items) > 0 {
 			return time.Since(applied)
 		}
 		select {

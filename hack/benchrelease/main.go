@@ -135,8 +135,15 @@ func bench1(ctx context.Context, sizes []int, set settings, stdout, stderr io.Wr
 	return nil
 }
 
-func (b *bench) deadlineOf(name string) int32 {
-	if name == doomed {
+// deadlineOf is the progressDeadlineSeconds of Deployment name, in
+// kubectl's namespace or rollgate's.
+// Only kubectl's doomed copy has the short one: kubectl has no other way
+// to give up on it. rollgate finds the crash loop without it, and a short
+// deadline on its copy lets a controller that is many seconds behind
+// (100 rollouts at once, the local controller-manager's default 20 QPS)
+// time out the rollback it watches too.
+func (b *bench) deadlineOf(kubectls bool, name string) int32 {
+	if name == doomed && kubectls {
 		return b.deadline
 	}
 	return b.healthyDeadline
@@ -157,9 +164,9 @@ type gated struct {
 	// taken one after the other), to the controller observing the new
 	// spec (pinning waits for it), and from the pin to the verdict.
 	split [3]time.Duration
-	// observed is when the deployment controller had observed the doomed
-	// Deployment's new spec (status.observedGeneration), after its apply:
-	// neither gate can judge a revision before the controller made it.
+	// observed is when the doomed Deployment's new ReplicaSet existed,
+	// after its apply: neither gate can judge a revision before the
+	// controller made it.
 	observed    time.Duration
 	doomedCode  int
 	rssKiB      int64 // summed over the processes
@@ -193,7 +200,7 @@ func (b *bench) size(ctx context.Context, n int) (row, error) {
 			return row{}, err
 		}
 		if err := each(names, func(name string) error {
-			_, err := b.cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, name, b.replicas, b.deadlineOf(name), "v1", false), metav1.CreateOptions{})
+			_, err := b.cs.AppsV1().Deployments(ns).Create(ctx, deployment(ns, name, b.replicas, b.deadlineOf(ns == nsK, name), "v1", false), metav1.CreateOptions{})
 			return err
 		}); err != nil {
 			return row{}, err
@@ -257,7 +264,7 @@ func (b *bench) race(ctx context.Context, ns string, names []string, id identity
 		return gated{}, err
 	}
 	observed := make(chan time.Duration, 1)
-	go func() { observed <- observedAfter(ctx, b.cs, ns, doomed, applied) }()
+	go func() { observed <- madeAfter(ctx, b.cs, ns, doomed, applied) }()
 	g, err := gateRun(ns, names, applied)
 	g.observed = <-observed
 	if err != nil {

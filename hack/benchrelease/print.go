@@ -10,7 +10,7 @@ func (b *bench) print(w io.Writer, rows []row) {
 	fmt.Fprintf(w, "# one release of N Deployments (%d replicas each, %s crash-looping) gated by one `rollgate run` (policy.release independent)\n", b.replicas, doomed)
 	fmt.Fprintf(w, "# and by N concurrent `kubectl rollout status`; the two one after the other, each alone with the controllers on the cluster\n")
 	fmt.Fprintf(w, "# wall: gate start to last exit; healthy: to the last healthy target's verdict; doomed: %s's apply (the first) to the verdict on it\n", doomed)
-	fmt.Fprintf(w, "#   (kubectl's is its progressDeadlineSeconds, %ds here, running out, the healthy ones have %ds; rollgate's doomed target takes the last Lease of the fixed order)\n", b.deadline, b.healthyDeadline)
+	fmt.Fprintf(w, "#   (kubectl's is its progressDeadlineSeconds, %ds on its doomed copy, running out; every other Deployment has %ds; rollgate's doomed target takes the last Lease of the fixed order)\n", b.deadline, b.healthyDeadline)
 	fmt.Fprintf(w, "# RSS: peak resident set (getrusage), kubectl's summed over its N processes; requests: the gate's own, as the apiserver counted them\n")
 	fmt.Fprintf(w, "#   (apiserver_flowcontrol_dispatched_requests_total of a FlowSchema matching only the gate's ServiceAccount; kubectl's discovery cache is warm)\n")
 	fmt.Fprintf(w, "# cluster: apiserver_request_total's rise over the same window, every client: controllers, kwok, the bench's N patches (the metric cannot tell clients apart)\n")
@@ -24,7 +24,7 @@ func (b *bench) print(w io.Writer, rows []row) {
 			ratio(r.kubectl.doomed.Seconds(), r.rollgate.doomed.Seconds()), ratio(float64(r.kubectl.rssKiB), float64(r.rollgate.rssKiB)),
 			ratio(r.kubectl.requests, r.rollgate.requests))
 		sp := r.rollgate.split
-		fmt.Fprintf(w, "%5s  doomed: the deployment controller observed its new spec %s after the apply (%s in kubectl's run);\n", "",
+		fmt.Fprintf(w, "%5s  doomed: the deployment controller made its new ReplicaSet %s after the apply (%s in kubectl's run);\n", "",
 			secs(r.rollgate.observed), secs(r.kubectl.observed))
 		fmt.Fprintf(w, "%5s    rollgate's %s: %s to its Lease, %s more until it saw the controller's new revision (pinning waits for it), %s from the pin to the verdict\n",
 			"", secs(r.rollgate.doomed), secs(sp[0]), secs(sp[1]), secs(sp[2]))
@@ -39,7 +39,7 @@ func (b *bench) print(w io.Writer, rows []row) {
 		name   string
 		lo, hi gated
 	}{{"rollgate run", lo.rollgate, hi.rollgate}, {"kubectl", lo.kubectl, hi.kubectl}} {
-		fmt.Fprintf(w, "#   %-12s requests %.0f -> %.0f (x%.1f), peak RSS %s -> %s (x%.1f), doomed verdict %s -> %s (after the controller observed its spec: %s -> %s)\n", s.name,
+		fmt.Fprintf(w, "#   %-12s requests %.0f -> %.0f (x%.1f), peak RSS %s -> %s (x%.1f), doomed verdict %s -> %s (after its ReplicaSet existed: %s -> %s)\n", s.name,
 			s.lo.requests, s.hi.requests, s.hi.requests/s.lo.requests, mib(s.lo.rssKiB), mib(s.hi.rssKiB),
 			float64(s.hi.rssKiB)/float64(s.lo.rssKiB), secs(s.lo.doomed), secs(s.hi.doomed), secs(s.lo.doomed-s.lo.observed), secs(s.hi.doomed-s.hi.observed))
 	}
