@@ -225,7 +225,8 @@ func deployment(ns, name string, replicas, deadline int32, v string, sim bool) *
 // (crash-looping) first, so the deployment controller, whose queue is
 // first in first out, makes its new revision first: what is left of the
 // time to its verdict is the gate's. It returns when that one was applied.
-func release(ctx context.Context, cs kubernetes.Interface, ns string, names []string) (time.Time, error) {
+func release(ctx context.Context, cs kubernetes.Interface, ns string, names []string) (time.Time, int64, error) {
+	var gen int64
 	patch := func(name string) error {
 		labels := map[string]any{"app": name}
 		if name == doomed {
@@ -235,14 +236,17 @@ func release(ctx context.Context, cs kubernetes.Interface, ns string, names []st
 			"metadata": map[string]any{"labels": labels},
 			"spec":     map[string]any{"containers": []any{map[string]any{"name": "app", "image": "registry.example/relbench:v2"}}},
 		}}})
-		_, err := cs.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, p, metav1.PatchOptions{})
+		d, err := cs.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, p, metav1.PatchOptions{})
+		if err == nil && name == doomed {
+			gen = d.Generation
+		}
 		return err
 	}
 	if err := patch(doomed); err != nil {
-		return time.Time{}, err
+		return time.Time{}, 0, err
 	}
 	applied := time.Now()
-	return applied, each(names[:len(names)-1], patch)
+	return applied, gen, each(names[:len(names)-1], patch)
 }
 
 // each runs fn on every name, a few at a time.
@@ -291,21 +295,29 @@ func settled(ctx context.Context, cs kubernetes.Interface, ns string, replicas i
 	}
 }
 
-// madeAfter polls the ReplicaSets of Deployment name until the
-// controller made the one of the crash-looping template, and says how long
-// after applied that was.
-func madeAfter(ctx context.Context, cs kubernetes.Interface, ns, name string, applied time.Time) time.Duration {
+// controllerLag polls the doomed Deployment until the controller made
+// the ReplicaSet of its crash-looping template (made) and then wrote
+// status.observedGeneration for generation gen (observed: what both gates
+// wait for before they judge, as kubectl's rollout status rules say), and
+// says how long after applied each was.
+func controllerLag(ctx context.Context, cs kubernetes.Interface, ns, name string, gen int64, applied time.Time) (made, observed time.Duration) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	for {
-		rss, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name + "," + simLabel + "=crashloop"})
-		if err == nil && len(rss.Items) > 0 {
-			return time.Since(applied)
+	for observed == 0 {
+		if made == 0 {
+			rss, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name + "," + simLabel + "=crashloop"})
+			if err == nil && len(rss.Items) > 0 {
+				made = time.Since(applied)
+			}
+		}
+		if d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{}); err == nil && d.Status.ObservedGeneration >= gen {
+			observed = time.Since(applied)
 		}
 		select {
 		case <-ctx.Done():
-			return 0
+			return made, observed
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	return made, observed
 }

@@ -161,19 +161,19 @@ type gated struct {
 	healthy time.Duration // start to the last healthy target's verdict (0: none)
 	doomed  time.Duration // the doomed Deployment's apply to the verdict on it
 	// split is where rollgate's doomed time went: to its Lease (they are
-	// taken one after the other), to the controller observing the new
-	// spec (pinning waits for it), and from the pin to the verdict.
+	// taken one after the other), on to its pin (which waits for the
+	// controller's observedGeneration), and from the pin to the verdict.
 	split [3]time.Duration
-	// observed is when the doomed Deployment's new ReplicaSet existed,
-	// after its apply: neither gate can judge a revision before the
-	// controller made it.
-	observed    time.Duration
-	doomedCode  int
-	rssKiB      int64 // summed over the processes
-	maxRSSKiB   int64 // of the largest one
-	requests    float64
-	clusterReqs float64 // apiserver_request_total's rise over the same window
-	outcome     string
+	// made and observed are when the doomed Deployment's new ReplicaSet
+	// existed and when its controller had written that it observed the
+	// new spec, after its apply: neither gate judges a revision before.
+	made, observed time.Duration
+	doomedCode     int
+	rssKiB         int64 // summed over the processes
+	maxRSSKiB      int64 // of the largest one
+	requests       float64
+	clusterReqs    float64 // apiserver_request_total's rise over the same window
+	outcome        string
 }
 
 type row struct {
@@ -259,14 +259,18 @@ func (b *bench) race(ctx context.Context, ns string, names []string, id identity
 	if err != nil {
 		return gated{}, err
 	}
-	applied, err := release(ctx, b.cs, ns, names)
+	applied, gen, err := release(ctx, b.cs, ns, names)
 	if err != nil {
 		return gated{}, err
 	}
-	observed := make(chan time.Duration, 1)
-	go func() { observed <- madeAfter(ctx, b.cs, ns, doomed, applied) }()
+	lag := make(chan [2]time.Duration, 1)
+	go func() {
+		made, observed := controllerLag(ctx, b.cs, ns, doomed, gen, applied)
+		lag <- [2]time.Duration{made, observed}
+	}()
 	g, err := gateRun(ns, names, applied)
-	g.observed = <-observed
+	l := <-lag
+	g.made, g.observed = l[0], l[1]
 	if err != nil {
 		return g, err
 	}

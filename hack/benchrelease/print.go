@@ -24,9 +24,9 @@ func (b *bench) print(w io.Writer, rows []row) {
 			ratio(r.kubectl.doomed.Seconds(), r.rollgate.doomed.Seconds()), ratio(float64(r.kubectl.rssKiB), float64(r.rollgate.rssKiB)),
 			ratio(r.kubectl.requests, r.rollgate.requests))
 		sp := r.rollgate.split
-		fmt.Fprintf(w, "%5s  doomed: the deployment controller made its new ReplicaSet %s after the apply (%s in kubectl's run);\n", "",
-			secs(r.rollgate.observed), secs(r.kubectl.observed))
-		fmt.Fprintf(w, "%5s    rollgate's %s: %s to its Lease, %s more until it saw the controller's new revision (pinning waits for it), %s from the pin to the verdict\n",
+		fmt.Fprintf(w, "%5s  doomed: the deployment controller made its new ReplicaSet %s and wrote observedGeneration %s after the apply (kubectl's run: %s, %s);\n", "",
+			secs(r.rollgate.made), secs(r.rollgate.observed), secs(r.kubectl.made), secs(r.kubectl.observed))
+		fmt.Fprintf(w, "%5s    rollgate's %s: %s to its Lease, %s more to its pin (it waits for observedGeneration), %s from the pin to the verdict\n",
 			"", secs(r.rollgate.doomed), secs(sp[0]), secs(sp[1]), secs(sp[2]))
 	}
 	if len(rows) < 2 {
@@ -39,7 +39,7 @@ func (b *bench) print(w io.Writer, rows []row) {
 		name   string
 		lo, hi gated
 	}{{"rollgate run", lo.rollgate, hi.rollgate}, {"kubectl", lo.kubectl, hi.kubectl}} {
-		fmt.Fprintf(w, "#   %-12s requests %.0f -> %.0f (x%.1f), peak RSS %s -> %s (x%.1f), doomed verdict %s -> %s (after its ReplicaSet existed: %s -> %s)\n", s.name,
+		fmt.Fprintf(w, "#   %-12s requests %.0f -> %.0f (x%.1f), peak RSS %s -> %s (x%.1f), doomed verdict %s -> %s (after observedGeneration: %s -> %s)\n", s.name,
 			s.lo.requests, s.hi.requests, s.hi.requests/s.lo.requests, mib(s.lo.rssKiB), mib(s.hi.rssKiB),
 			float64(s.hi.rssKiB)/float64(s.lo.rssKiB), secs(s.lo.doomed), secs(s.hi.doomed), secs(s.lo.doomed-s.lo.observed), secs(s.hi.doomed-s.hi.observed))
 	}
