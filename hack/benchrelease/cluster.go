@@ -168,6 +168,11 @@ func scrape(ctx context.Context, cs kubernetes.Interface) (counts, error) {
 	if err != nil {
 		return counts{}, fmt.Errorf("apiserver /metrics: %w", err)
 	}
+	return parseCounts(raw)
+}
+
+// parseCounts reads the two counters out of the apiserver's metrics text.
+func parseCounts(raw []byte) (counts, error) {
 	c := counts{flow: map[string]float64{}}
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
