@@ -36,8 +36,8 @@ unit: ## tests that need no cluster
 e2e: deps cluster-bins ## only the end-to-end tests
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./test/e2e/
 
-bench: deps build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check) and to restored (status+undo vs rollgate run)
-	bash hack/bench.sh
+bench: deps build cluster-bins ## seconds to verdict (kubectl rollout status vs rollgate check), to restored (status+undo vs rollgate run), and a release of 1/10/100 Deployments (N kubectl vs one rollgate run)
+	GO=$(GO) bash hack/bench.sh
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/e2e/
 
 bench-judge: ## the sequential judge vs z-test, Kayenta's Mann-Whitney and a static threshold on seeded simulated canaries (docs/judge-benchmark.md)

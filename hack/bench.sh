@@ -5,8 +5,11 @@
 # 120) and a healthy one; then seconds from a doomed release until the old
 # version serves again: the usual pipeline (`kubectl rollout status`, then
 # `kubectl rollout undo` and `rollout status` again) against `rollgate run`,
-# each on its own copy of the Deployment. Prints the figures and their
-# ratio; asserts nothing.
+# each on its own copy of the Deployment; last, a release of 1, 10 and 100
+# Deployments (one crash-looping) gated by one `rollgate run` against N
+# concurrent `kubectl rollout status` (hack/benchrelease: wall time, peak
+# RSS, each gate's own API requests, the doomed verdict time). Prints the
+# figures and their ratio; asserts nothing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/hack/versions.sh"
@@ -104,3 +107,8 @@ restore() {
 
 echo "# seconds from a doomed release until v1 serves again (rollgate exit 1 = rolled back)"
 restore "crash-looping v2, rolled back" crashloop
+
+# The release section needs the cluster to itself: this namespace's doomed
+# Deployments would keep the controllers busy.
+"$K" delete namespace "$NS" --wait=true --timeout=90s >/dev/null 2>&1 || true
+(cd "$ROOT" && "${GO:-go}" run ./hack/benchrelease -rollgate "$RG" -kubectl "$K")
