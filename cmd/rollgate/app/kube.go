@@ -66,6 +66,13 @@ func connect(o Options, env Env) (*conn, error) {
 	}
 	rc.UserAgent = "rollgate/" + version
 	rc.QPS, rc.Burst = 50, 100
+	if o.Release {
+		// A release's targets share one client: its limit would otherwise
+		// queue the later targets' Leases behind the first ones' reads
+		// (docs/release-benchmark.md). The apiserver's priority and
+		// fairness still protects the server.
+		rc.QPS, rc.Burst = 400, 800
+	}
 	ns, _, err := cc.Namespace()
 	if err != nil {
 		return nil, usagef("kubeconfig namespace: %v", err)

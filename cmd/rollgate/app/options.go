@@ -31,6 +31,8 @@ type Options struct {
 	// JUnit, Dotenv and Summary name the CI artefacts written next to the
 	// report (--junit, --dotenv, --summary); "" writes none.
 	JUnit, Dotenv, Summary string
+	// Release: the command gates several targets with one client.
+	Release bool
 	// Sources says where each setting given came from (flag -> "--flag" or
 	// "ROLLGATE_FLAG"), so a message names what the user wrote.
 	Sources map[string]string

@@ -97,6 +97,7 @@ func runRelease(c *cli.Context, env Env) error {
 			return err
 		}
 	}
+	o.Release = true
 	k, err := connect(o, env)
 	if err != nil {
 		return err
