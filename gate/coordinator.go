@@ -29,8 +29,26 @@ type coordinator struct {
 
 type targetOutcome struct {
 	verdict Verdict
-	trouble bool // left without a verdict (error, superseded, already done)
+	trouble bool // left without a verdict (an error, superseded)
 	done    bool // already done: nothing of this run to roll back
+}
+
+// member is what the coordinator needs to know of a target at its
+// decision: whether its revision under gate was pinned, and whether it was
+// already rolled out when the run began (so not part of what the run
+// gates: a release that failed leaves it as it is).
+type member struct {
+	pinned, rolledOut bool
+}
+
+// released is the decision a target acts on: the verdict and its reason,
+// the sibling's outcome that changed it (cause, "" when its own stands),
+// and leave: act on nothing, the target stays as it is.
+type released struct {
+	verdict Verdict
+	why     string
+	cause   string
+	leave   bool
 }
 
 func newCoordinator(p ReleasePolicy, names []string) *coordinator {
@@ -111,26 +129,28 @@ func (c *coordinator) ended(i int, o targetOutcome) {
 	c.settle(i, o)
 }
 
-// decide turns target i's own verdict (or trouble) into the one acted on,
-// with the sibling's outcome that changed it ("" when its own stands).
+// decide turns target i's own verdict (or trouble) into the one acted on.
 // Independent: its own, at once. Atomic: a failure is acted on at once and
 // ends every other target's waiting; any other verdict waits for the whole
-// release: the release's failure makes it a failure, a sibling held or in
-// trouble makes it waiting (held), and only a release that passed
-// everywhere is promoted.
-func (c *coordinator) decide(ctx context.Context, i int, pinned bool, v Verdict, why string, err error) (Verdict, string, string, error) {
+// release: the release's failure rolls back a target whose revision this
+// run pinned while it rolled out (one already rolled out when the run
+// began is left as it is, one never pinned is held), a sibling held or in trouble
+// makes a passed target held, and only a release that passed everywhere is
+// promoted.
+func (c *coordinator) decide(ctx context.Context, i int, m member, v Verdict, why string, err error) (released, error) {
+	own := released{verdict: v, why: why}
 	c.mu.Lock()
 	if c.policy == ReleaseIndependent {
 		c.settle(i, targetOutcome{verdict: v, trouble: err != nil})
 		c.mu.Unlock()
-		return v, why, "", err
+		return own, err
 	}
-	released := c.failure != "" && errors.Is(context.Cause(ctx), ErrReleaseFailed)
+	cut := c.failure != "" && errors.Is(context.Cause(ctx), ErrReleaseFailed)
 	switch {
-	case err != nil && !released:
+	case err != nil && !cut:
 		c.settle(i, targetOutcome{trouble: true})
 		c.mu.Unlock()
-		return v, why, "", err
+		return own, err
 	case err == nil && v == VerdictFailed:
 		if c.failure == "" {
 			c.failure = fmt.Sprintf("%s failed (%s)", c.names[i], why)
@@ -142,8 +162,8 @@ func (c *coordinator) decide(ctx context.Context, i int, pinned bool, v Verdict,
 		}
 		c.settle(i, targetOutcome{verdict: v})
 		c.mu.Unlock()
-		return v, why, "", nil
-	case released:
+		return own, nil
+	case cut:
 		c.settle(i, targetOutcome{verdict: VerdictFailed})
 	default:
 		c.settle(i, targetOutcome{verdict: v})
@@ -153,22 +173,32 @@ func (c *coordinator) decide(ctx context.Context, i int, pinned bool, v Verdict,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.failure != "" {
-		if !pinned {
-			return VerdictWaiting, "the atomic release failed (" + c.failure + ") before this target's revision was pinned: nothing of it to roll back", c.failure, nil
+		switch {
+		case m.rolledOut:
+			return released{verdict: VerdictInconclusive, cause: c.failure, leave: true,
+				why: "the atomic release failed (" + c.failure + "), but this target was already rolled out when the run began: not part of what it gated, left as it is"}, nil
+		case !m.pinned: // its new revision not observed yet: held, never rolled back blind
+			return released{verdict: VerdictWaiting, cause: c.failure,
+				why: "the atomic release failed (" + c.failure + ") before this target's revision was pinned: nothing of it to roll back"}, nil
 		}
-		return VerdictFailed, "the release is atomic and " + c.failure, c.failure, nil
+		return released{verdict: VerdictFailed, why: "the release is atomic and " + c.failure, cause: c.failure}, nil
 	}
 	if v != VerdictPassed {
-		return v, why, "", nil
+		return own, nil
 	}
 	for j, o := range c.outcome {
+		var sibling string
 		switch {
 		case j == i || o.done:
 		case o.trouble:
-			return VerdictWaiting, fmt.Sprintf("passed (%s), but the release is atomic and %s ended in trouble: not promoted", why, c.names[j]), c.names[j] + " ended in trouble", nil
+			sibling = c.names[j] + " ended in trouble"
 		case o.verdict != VerdictPassed:
-			return VerdictWaiting, fmt.Sprintf("passed (%s), but the release is atomic and %s is %s: not promoted", why, c.names[j], o.verdict), fmt.Sprintf("%s is %s", c.names[j], o.verdict), nil
+			sibling = fmt.Sprintf("%s is %s", c.names[j], o.verdict)
+		}
+		if sibling != "" {
+			return released{verdict: VerdictWaiting, cause: sibling,
+				why: fmt.Sprintf("passed (%s), but the release is atomic and %s: not promoted", why, sibling)}, nil
 		}
 	}
-	return v, why, "", nil
+	return own, nil
 }

@@ -33,16 +33,18 @@ func TestWorstRanksTroubleThenWhatTheClusterRuns(t *testing.T) {
 // with a verdict after delay, or when its judging is cancelled) and then
 // decides.
 type target struct {
-	verdict Verdict
-	err     error
-	delay   time.Duration
-	pinned  bool
+	verdict   Verdict
+	err       error
+	delay     time.Duration
+	pinned    bool
+	rolledOut bool // already rolled out when the run began
 }
 
 type decided struct {
 	v     Verdict
 	why   string
 	cause string
+	leave bool
 	err   error
 }
 
@@ -73,9 +75,8 @@ func runTargets(t *testing.T, p ReleasePolicy, ts []target) []decided {
 			case <-jctx.Done():
 				v, err = VerdictCancelled, nil // what readiness says on a cancel
 			}
-			var d decided
-			d.v, d.why, d.cause, d.err = c.decide(jctx, i, tg.pinned, v, "own reason", err)
-			out[i] = d
+			r, err := c.decide(jctx, i, member{pinned: tg.pinned, rolledOut: tg.rolledOut}, v, "own reason", err)
+			out[i] = decided{v: r.verdict, why: r.why, cause: r.cause, leave: r.leave, err: err}
 		})
 	}
 	done := make(chan struct{})
@@ -95,6 +96,7 @@ func TestAtomicReleaseFailsFastAndRollsBackEveryPinnedTarget(t *testing.T) {
 		{verdict: VerdictFailed, delay: 50 * time.Millisecond, pinned: true}, // the doomed one
 		{verdict: VerdictPassed, delay: time.Hour, pinned: true},             // still judging: cancelled
 		{verdict: VerdictPassed, delay: time.Hour, pinned: false},            // cancelled before its pin
+		{verdict: VerdictPassed, pinned: true, rolledOut: true},              // unchanged by the release
 	})
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("took %s: the failure did not end the others' judging", el)
@@ -109,6 +111,14 @@ func TestAtomicReleaseFailsFastAndRollsBackEveryPinnedTarget(t *testing.T) {
 	}
 	if out[3].v != VerdictWaiting || !strings.Contains(out[3].why, "before this target's revision was pinned") {
 		t.Errorf("unpinned target: %+v, want held: nothing of it to roll back", out[3])
+	}
+	if out[4].v == VerdictFailed || !out[4].leave || !strings.Contains(out[4].why, "already rolled out when the run began") {
+		t.Errorf("a target already rolled out at the start: %+v, want left as it is, never rolled back", out[4])
+	}
+	for i, d := range out[:4] {
+		if d.leave {
+			t.Errorf("target %d is left alone: %+v", i, d)
+		}
 	}
 }
 

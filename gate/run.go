@@ -65,6 +65,9 @@ func (r *run) gate(ctx context.Context) error {
 		judge = r.canary
 	}
 	jctx := gctx
+	// A target already rolled out when the run began is not part of what
+	// the run gates: an atomic failure leaves it as it is.
+	rolledOut := st.Observed && r.w.Progress(st).Done
 	if r.rel != nil {
 		var jcancel context.CancelCauseFunc
 		jctx, jcancel = context.WithCancelCause(gctx)
@@ -73,9 +76,12 @@ func (r *run) gate(ctx context.Context) error {
 	}
 	v, why, err := judge(jctx, ctx)
 	if r.rel != nil {
-		var cause string
-		v, why, cause, err = r.rel.decide(jctx, r.idx, r.pin != nil, v, why, err)
-		r.rep.ReleaseCause = cause
+		var d released
+		d, err = r.rel.decide(jctx, r.idx, member{pinned: r.pin != nil, rolledOut: rolledOut}, v, why, err)
+		v, why, r.rep.ReleaseCause = d.verdict, d.why, d.cause
+		if d.leave {
+			r.s.Policy.OnInconclusive = workload.ActionNone // left as it is: no hold, no rollback
+		}
 	}
 	if err != nil {
 		return err

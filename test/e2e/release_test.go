@@ -60,9 +60,17 @@ func TestRunReleaseWithOneDoomedWorkload(t *testing.T) {
 			for _, n := range []string{"api", "web", "worker"} {
 				create(t, ns, noDeadline(deployment(n, 2, "registry.local/"+n+":v1")))
 			}
-			for _, n := range []string{"api", "web", "worker"} {
+			// cron is part of the release but not changed by it: already
+			// rolled out at revision 2 when the run begins.
+			create(t, ns, noDeadline(deployment("cron", 1, "registry.local/cron:v0")))
+			for _, n := range []string{"api", "web", "worker", "cron"} {
 				waitAvailable(t, ns, n)
 			}
+			release(t, ns, "cron", func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "registry.local/cron:v1" })
+			waitFor(t, 60*time.Second, "cron at v1", func() bool {
+				d := getDeployment(t, ns, "cron")
+				return d.Status.ObservedGeneration == d.Generation && d.Status.UpdatedReplicas == 1 && d.Status.AvailableReplicas == 1 && d.Status.Replicas == 1
+			})
 			for _, n := range []string{"api", "web"} {
 				release(t, ns, n, func(d *appsv1.Deployment) {
 					d.Spec.MinReadySeconds = 8
@@ -74,11 +82,11 @@ func TestRunReleaseWithOneDoomedWorkload(t *testing.T) {
 				simulate(d, "crashloop")
 			})
 			report := filepath.Join(t.TempDir(), "release.json")
-			r := rollgate(t, env.kubeconfig, "run", "deployment/api", "deployment/web", "deployment/worker", "-n", ns,
+			r := rollgate(t, env.kubeconfig, "run", "deployment/api", "deployment/web", "deployment/worker", "deployment/cron", "-n", ns,
 				"-f", writeGate(t, "policy: {release: "+string(policy)+"}"), "--timeout", "2m", "--report", report)
 			r.expect(t, 1, "verdict: release ", "deployment/worker rolled-back (exit 1)")
 			rep := readRelease(t, report)
-			if rep.Policy != policy || rep.ExitCode != 1 || len(rep.Targets) != 3 {
+			if rep.Policy != policy || rep.ExitCode != 1 || len(rep.Targets) != 4 {
 				t.Fatalf("release report: policy %s exit %d, %d targets", rep.Policy, rep.ExitCode, len(rep.Targets))
 			}
 			worker := targetReport(t, rep, workload.KindDeployment, "worker")
@@ -113,6 +121,20 @@ func TestRunReleaseWithOneDoomedWorkload(t *testing.T) {
 					if ready := eventAt(t, h, gate.PhaseDecide); !failedAt.Before(ready) {
 						t.Errorf("worker decided at %s, %s at %s: the doomed target waited for a healthy one", failedAt, n, ready)
 					}
+				}
+			}
+			cron := targetReport(t, rep, workload.KindDeployment, "cron")
+			if d := getDeployment(t, ns, "cron"); d.Spec.Template.Spec.Containers[0].Image != "registry.local/cron:v1" || d.Spec.Paused {
+				t.Errorf("cron, unchanged by the release, was changed: image %s, paused %v", d.Spec.Template.Spec.Containers[0].Image, d.Spec.Paused)
+			}
+			switch policy {
+			case gate.ReleaseAtomic:
+				if cron.Decision == gate.DecisionRolledBack || !strings.Contains(cron.Reason, "already rolled out when the run began") {
+					t.Errorf("cron: decision %s, reason %q: want left as it is", cron.Decision, cron.Reason)
+				}
+			case gate.ReleaseIndependent:
+				if cron.Decision != gate.DecisionPromoted {
+					t.Errorf("cron: decision %s, want promoted", cron.Decision)
 				}
 			}
 			if image := getDeployment(t, ns, "worker").Spec.Template.Spec.Containers[0].Image; image != "registry.local/worker:v1" {
