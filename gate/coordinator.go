@@ -195,6 +195,10 @@ func (c *coordinator) decide(ctx context.Context, i int, m member, v Verdict, wh
 		case o.verdict != VerdictPassed:
 			sibling = fmt.Sprintf("%s is %s", c.names[j], o.verdict)
 		}
+		if sibling != "" && m.rolledOut { // nothing of it to hold: no pause on a rollout the release did not change
+			return released{verdict: VerdictInconclusive, cause: sibling, leave: true,
+				why: fmt.Sprintf("passed (%s), but the release is atomic and %s; this target was already rolled out when the run began: left as it is", why, sibling)}, nil
+		}
 		if sibling != "" {
 			return released{verdict: VerdictWaiting, cause: sibling,
 				why: fmt.Sprintf("passed (%s), but the release is atomic and %s: not promoted", why, sibling)}, nil

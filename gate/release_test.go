@@ -127,7 +127,11 @@ func TestAtomicReleasePromotesOnlyWhenEveryTargetPassed(t *testing.T) {
 		{verdict: VerdictPassed, pinned: true},
 		{verdict: VerdictInconclusive, delay: 20 * time.Millisecond, pinned: true},
 		{verdict: VerdictPassed, delay: 5 * time.Millisecond, pinned: true},
+		{verdict: VerdictPassed, pinned: true, rolledOut: true},
 	})
+	if !out[3].leave || out[3].v == VerdictWaiting {
+		t.Errorf("a target already rolled out at the start: %+v, want left as it is, not held (paused)", out[3])
+	}
 	for _, i := range []int{0, 2} {
 		if out[i].v != VerdictWaiting || !strings.Contains(out[i].why, "deployment/t1 is inconclusive: not promoted") {
 			t.Errorf("target %d: %+v, want held for its inconclusive sibling", i, out[i])
