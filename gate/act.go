@@ -170,6 +170,11 @@ func (r *run) watchVerify(ctx context.Context, a workload.Action) (readiness.Res
 	h := readiness.Hooks{Now: r.e.Now, Event: func(_, msg string) {
 		r.event(PhaseVerify, "%s", strings.Replace(msg, "under gate: ", "now: ", 1))
 	}}
+	if a == workload.ActionPromoteFull {
+		// Only a completed rollout verifies a full promotion: the status
+		// read right after the patch may still show the step it skipped.
+		h.Skip = func(p workload.Progress) bool { return p.Outcome != workload.OutcomeComplete }
+	}
 	return readiness.Watch(ctx, r.e.Cluster, r.w, r.s.Readiness, h, nil)
 }
 
